@@ -435,6 +435,12 @@ describe("malformed input", () => {
     // Fixed block: literal 'a', then a match 2 bytes back with 1 byte of output.
     expectBothReject(RAW, new BitWriter().bits(1, 1).bits(1, 2).fixedLit(97).fixedLit(257).code(1, 5).fixedLit(256).done(),
       "INFLATE_ERR_DISTANCE_TOO_FAR");
+    // The same deep inside a longer block (decoded by the table-driven fast path): 30 bytes out, distance 200.
+    const deep = new BitWriter().bits(1, 1).bits(1, 2);
+    for (let i = 0; i < 30; i++) deep.fixedLit(65 + (i % 26));
+    deep.fixedLit(257).code(15, 5).bits(200 - 193, 6);
+    for (let i = 0; i < 40; i++) deep.fixedLit(97);
+    expectBothReject(RAW, deep.fixedLit(256).done(), "INFLATE_ERR_DISTANCE_TOO_FAR");
     // Fixed block: literal/length symbol 286 and distance symbol 30 do not exist.
     expectBothReject(RAW, new BitWriter().bits(1, 1).bits(1, 2).fixedLit(97).fixedLit(286).done(), "INFLATE_ERR_BAD_CODE");
     expectBothReject(RAW, new BitWriter().bits(1, 1).bits(1, 2).fixedLit(97).fixedLit(257).code(30, 5).fixedLit(256).done(),
@@ -459,6 +465,16 @@ describe("malformed input", () => {
     const past = dyn();
     for (let i = 0; i < 257; i++) past.code(0, 1);
     expectBothReject(RAW, past.code(1, 1).bits(3, 2).bits(0, 16).done(), "INFLATE_ERR_BAD_CODE_LENGTHS");
+  });
+
+  it("a gzip member cannot reach back into the previous member's output", () => {
+    const first = zlib.gzipSync(Buffer.from("abc"));
+    const body = new BitWriter().bits(1, 1).bits(1, 2).fixedLit(257).code(2, 5).fixedLit(256).done(); // copy 3 from 3 back
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(first.readUInt32LE(first.length - 8), 0); // CRC-32 of "abc"
+    trailer.writeUInt32LE(3, 4);
+    const second = Buffer.concat([first.subarray(0, 10), body, trailer]);
+    expectBothReject(GZIP, Buffer.concat([first, second]), "INFLATE_ERR_DISTANCE_TOO_FAR");
   });
 
   it("a 1 GiB bomb stops at the output cap, quickly", async () => {

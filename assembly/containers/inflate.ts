@@ -7,6 +7,14 @@
 //
 // Every error is a return code (never a trap): pull() returns a negative INFLATE_ERR_* and
 // errorCode / errorMessage say which rule was broken and at which compressed offset.
+//
+// Driving loop: pull until it returns 0; then finished -> done, needsInput -> push the next
+// window (or endInput() at the end of the source), a negative value -> error. Push a window
+// at a time: unconsumed input is buffered (up to INPUT_MAX). After the end, totalIn is the
+// exact compressed length, so the caller knows where trailing data starts.
+// gzip with concatenatedMembers (the default, like gunzip): after a member's trailer the
+// inflater has to see the next byte (0x1f starts another member, anything else is trailing
+// data) or endInput() before it reports finished.
 
 import { adler32, crc32, crc32Byte } from "./checksums";
 
@@ -93,6 +101,8 @@ const OUT_SLACK: usize = 64; // wide match copies may write a little past the en
 const FAST_OUT_MIN: usize = 258 + 16;
 const FAST_IN_MIN: usize = 16;
 const INPUT_INITIAL: usize = 64 * 1024;
+// Unconsumed input is buffered; callers push a window at a time when needsInput is set.
+const INPUT_MAX: u64 = 256 << 20;
 
 const LENGTH_BASE: StaticArray<u16> = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
 const LENGTH_EXTRA: StaticArray<u8> = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
@@ -228,6 +238,7 @@ export class Inflater {
   // output buffer: [outBuf, outPos) decoded, of which [readPos, outPos) not yet pulled
   private outBuf: usize = 0;
   private outPos: usize = 0;
+  private winStart: usize = 0; // first byte a match may reach (a gzip member sees only its own output)
   private readPos: usize = 0;
   private checkPos: usize = 0; // checksum computed up to here
   private decoded: u64 = 0; // bytes decoded in total (all members)
@@ -259,6 +270,7 @@ export class Inflater {
     this.outputCap = outputCap;
     this.outBuf = heap.alloc(WINDOW + OUT_SPACE + OUT_SLACK);
     this.outPos = this.outBuf;
+    this.winStart = this.outBuf;
     this.readPos = this.outBuf;
     this.checkPos = this.outBuf;
     this.litTable = heap.alloc(LIT_TABLE_ENTRIES << 2);
@@ -301,8 +313,13 @@ export class Inflater {
       this.inEnd = this.inBuf + unconsumed;
     }
     if (unconsumed + len > this.inCap) {
+      if (<u64>unconsumed + <u64>len > INPUT_MAX) {
+        this.fail(INFLATE_ERR_ARGUMENT, "more than " + INPUT_MAX.toString() + " compressed bytes pushed without pulling");
+        return;
+      }
       let cap = this.inCap << 1;
       if (cap < unconsumed + len) cap = unconsumed + len;
+      if (<u64>cap > INPUT_MAX) cap = <usize>INPUT_MAX;
       const nb = heap.alloc(cap);
       if (unconsumed > 0) memory.copy(nb, this.inBuf, unconsumed);
       heap.free(this.inBuf);
@@ -398,7 +415,9 @@ export class Inflater {
   private refill(): void {
     if (this.outBuf == 0) return;
     if (this.outBuf + WINDOW + OUT_SPACE - this.outPos < OUT_SPACE / 2 && this.outPos - this.outBuf > WINDOW) {
+      const shift = this.outPos - WINDOW - this.outBuf;
       memory.copy(this.outBuf, this.outPos - WINDOW, WINDOW);
+      this.winStart = this.winStart - this.outBuf < shift ? this.outBuf : this.winStart - shift;
       this.outPos = this.outBuf + WINDOW;
       this.readPos = this.outPos;
       this.checkPos = this.outPos;
@@ -730,6 +749,7 @@ export class Inflater {
         }
         this.check = 0;
         this.memberDecoded = 0;
+        this.winStart = this.outPos;
         this.state = S_BLOCK_HEADER;
         continue;
       }
@@ -825,7 +845,7 @@ export class Inflater {
   private decodeCodes(limit: usize): bool {
     const lt = this.litTable;
     const dt = this.distTable;
-    const outStart = this.outBuf;
+    const outStart = this.winStart;
     let out = this.outPos;
     let inp = this.inPos;
     const inEnd = this.inEnd;

@@ -396,6 +396,28 @@ describe("malformed input", () => {
     }
   }, 120_000);
 
+  it("random garbage: same verdict and output as node:zlib", () => {
+    const codes = new Set(ERR_NAMES.map(err));
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const bad = prng(1 + (i % 300), 1000 + i);
+      // Make some of them look like a final fixed or dynamic block to get past the first bits.
+      if (i % 3 === 1) bad[0] = (bad[0] & ~7) | 3;
+      if (i % 3 === 2) bad[0] = (bad[0] & ~7) | 5;
+      let ref: Buffer | null = null;
+      try { ref = zlib.inflateRawSync(bad); } catch { ref = null; }
+      const r = inflate(RAW, bad, i % 2 ? 1 : Infinity, 65536, { cap: 1n << 24n });
+      if (ref === null) {
+        expect(codes.has(r.code), `input ${i}: ${r.code}`).toBe(true);
+      } else {
+        accepted++;
+        expect(r.code, `input ${i}: ${r.message}`).toBe(0);
+        expect(r.out.equals(ref)).toBe(true);
+      }
+    }
+    expect(accepted).toBeGreaterThan(0);
+  }, 60_000);
+
   it("checksum and length trailers are verified", () => {
     const data = INPUTS.text.subarray(0, 4000);
     const zl = zlib.deflateSync(data);

@@ -1,9 +1,19 @@
 // Inflate throughput of the wasm Inflater vs node:zlib on ~64 MiB of mixed data.
-// Usage: node bench/inflate/bench.mjs <path to a wasm built from tests/wasm-entries/inflate-entry.ts>
+// Usage: node bench/inflate/bench.mjs [wasm built from tests/wasm-entries/inflate-entry.ts]
+// Without an argument the entry is compiled first (same flags as the core).
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import zlib from "node:zlib";
 
-const wasmPath = process.argv[2];
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+let wasmPath = process.argv[2];
+if (!wasmPath) {
+  wasmPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "inflate-bench-")), "inflate.wasm");
+  execFileSync("npx", ["asc", "tests/wasm-entries/inflate-entry.ts", "--config", "/dev/null", "--runtime", "incremental",
+    "--enable", "simd", "--use", "abort=", "-O3", "-o", wasmPath], { cwd: root, stdio: "inherit" });
+}
 const { instance: { exports: w } } = await WebAssembly.instantiate(fs.readFileSync(wasmPath), {});
 
 // Deterministic mixed input: source-like text, float32 noise, runs of zeros, random bytes.

@@ -252,6 +252,18 @@ describe("inflate matches node:zlib", () => {
       expect(r.out.equals(ref)).toBe(true);
       expect(r.totalIn).toBe(comp.length);
     }
+    // Members larger than the internal buffer, so the window slides inside later members.
+    const big = [INPUTS.repetitive, INPUTS.text, prng(200_000, 9), INPUTS.repetitive];
+    const bigComp = Buffer.concat(big.map((m, i) => zlib.gzipSync(m, { level: 1 + i * 2 })));
+    const bigOut = inflate(GZIP, bigComp, 50_000, 1 << 20);
+    expect(bigOut.code).toBe(0);
+    expect(bigOut.out.equals(zlib.gunzipSync(bigComp))).toBe(true);
+    // Bytes after a member that do not start another member are left alone.
+    const trailing = inflate(GZIP, Buffer.concat([comp, Buffer.from("XYZ")]), 7);
+    expect(trailing.code).toBe(0);
+    expect(trailing.finished).toBe(true);
+    expect(trailing.out.equals(ref)).toBe(true);
+    expect(trailing.totalIn).toBe(comp.length);
     const first = inflate(GZIP, comp, Infinity, 65536, { concatenated: false });
     expect(first.code).toBe(0);
     expect(first.finished).toBe(true);

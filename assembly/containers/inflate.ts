@@ -254,6 +254,7 @@ export class Inflater {
 
   private state: i32 = 0;
   private lastBlock: bool = false;
+  private fixedTables: bool = false; // litTable/distTable hold the fixed codes
   private counter: u32 = 0; // bytes/entries processed in the current state
   private remaining: u32 = 0; // stored bytes / match bytes / extra field bytes left
   private matchDist: u32 = 0;
@@ -638,6 +639,7 @@ export class Inflater {
           this.stopReason = STOP_ERROR;
           return;
         }
+        this.fixedTables = false;
         const rl = buildTable(this.litTable, LIT_BITS, this.lens, <i32>this.nlen, KIND_LIT, this.scratch, this.scratch + 32);
         if (rl != 0) {
           this.fail(INFLATE_ERR_BAD_CODE_LENGTHS, rl == -1 ? "literal/length code is over-subscribed" : "literal/length code is incomplete");
@@ -830,6 +832,8 @@ export class Inflater {
   }
 
   private buildFixed(): void {
+    if (this.fixedTables) return; // still in place from the previous fixed block
+    this.fixedTables = true;
     const l = this.lens;
     memory.fill(l, 8, 144);
     memory.fill(l + 144, 9, 112);

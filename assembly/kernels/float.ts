@@ -31,10 +31,10 @@ const F16_SUB_STEP: f32 = 5.9604644775390625e-8;
   return reinterpret<f32>(f16BitsToF32Bits(<u32>load<u16>(p)));
 }
 
-// Four f16 values (zero-extended into i32 lanes) -> four f32 bit patterns.
+// Four f16 values (sign-extended into i32 lanes, so bit 31 is the sign) -> four f32 bit patterns.
 // @ts-ignore: decorator
 @inline function f16LanesToF32(h: v128): v128 {
-  const sign = i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16);
+  const sign = v128.and(h, i32x4.splat(0x80000000));
   const em = v128.and(h, i32x4.splat(0x7fff));
   // normal: rebias the exponent by (127 - 15) << 23; Inf/NaN: by twice that, which maps
   // exponent 31 to 255 and keeps the payload.
@@ -49,10 +49,19 @@ const F16_SUB_STEP: f32 = 5.9604644775390625e-8;
 export function f16ToF32(src: usize, n: usize, dst: usize, simd: bool): void {
   let i: usize = 0;
   if (simd) {
+    for (; i + 16 <= n; i += 16) {
+      const a = v128.load(src + (i << 1));
+      const b = v128.load(src + (i << 1), 16);
+      const o = dst + (i << 2);
+      v128.store(o, f16LanesToF32(i32x4.extend_low_i16x8_s(a)));
+      v128.store(o, f16LanesToF32(i32x4.extend_high_i16x8_s(a)), 16);
+      v128.store(o, f16LanesToF32(i32x4.extend_low_i16x8_s(b)), 32);
+      v128.store(o, f16LanesToF32(i32x4.extend_high_i16x8_s(b)), 48);
+    }
     for (; i + 8 <= n; i += 8) {
       const v = v128.load(src + (i << 1));
-      v128.store(dst + (i << 2), f16LanesToF32(i32x4.extend_low_i16x8_u(v)));
-      v128.store(dst + (i << 2), f16LanesToF32(i32x4.extend_high_i16x8_u(v)), 16);
+      v128.store(dst + (i << 2), f16LanesToF32(i32x4.extend_low_i16x8_s(v)));
+      v128.store(dst + (i << 2), f16LanesToF32(i32x4.extend_high_i16x8_s(v)), 16);
     }
   }
   for (; i < n; i++) {

@@ -1,0 +1,228 @@
+// The index every format produces (DESIGN.md §3) and the per-tensor read plans behind it.
+
+import { ByteBuf } from "../util/bytes";
+import { JArr, JObj, JStr, JUint, JValue, writeJson, writeJsonString } from "../util/json";
+import { dtypeName } from "./dtype";
+
+// Byte codecs a segment's bytes may be wrapped in.
+export const CODEC_NONE: i32 = 0;
+export const CODEC_DEFLATE: i32 = 1; // raw deflate (zip members)
+export const CODEC_ZLIB: i32 = 2;
+export const CODEC_GZIP: i32 = 3;
+
+// A run of stored bytes: `length` bytes at `offset` of source `source`; when a codec is set, those
+// bytes are decoded and the decoded bytes [skip, skip+take) are the segment's content.
+export class Segment {
+  source: i32 = 0;
+  offset: u64 = 0;
+  length: u64 = 0;
+  codec: i32 = CODEC_NONE;
+  skip: u64 = 0;
+  take: u64 = 0;
+
+  static raw(source: i32, offset: u64, length: u64): Segment {
+    const s = new Segment();
+    s.source = source;
+    s.offset = offset;
+    s.length = length;
+    s.take = length;
+    return s;
+  }
+
+  static coded(source: i32, offset: u64, length: u64, codec: i32, skip: u64, take: u64): Segment {
+    const s = new Segment();
+    s.source = source;
+    s.offset = offset;
+    s.length = length;
+    s.codec = codec;
+    s.skip = skip;
+    s.take = take;
+    return s;
+  }
+
+  contentLength(): u64 { return this.codec == CODEC_NONE ? this.length : this.take; }
+}
+
+// Layout transforms applied after the bytes are gathered.
+export const LAYOUT_C: i32 = 0;
+export const LAYOUT_FORTRAN: i32 = 1;
+
+// How to produce a tensor's values: the concatenation of segments holds `elements` values of
+// `storage` type, in `bigEndian` byte order and `layout` order over `shape`.
+export class Plan {
+  segments: Segment[] = [];
+  storage: i32 = 0;
+  bigEndian: bool = false;
+  layout: i32 = LAYOUT_C;
+  // A value every element takes when there are no segments (e.g. HDF5 fill values); raw bytes.
+  fill: u64 = 0;
+  // Reason the tensor cannot be read, when it cannot (strings, objects, external data missing...).
+  unreadable: string | null = null;
+
+  static single(source: i32, offset: u64, length: u64, storage: i32): Plan {
+    const p = new Plan();
+    p.segments.push(Segment.raw(source, offset, length));
+    p.storage = storage;
+    return p;
+  }
+}
+
+export class Tensor {
+  name: string;
+  dtype: i32;
+  // For dtypes with no code of their own (numpy structured, string kinds): the text shown.
+  dtypeText: string | null = null;
+  shape: u64[];
+  byteLength: u64;
+  plan: Plan | null = null;
+  // Extra format-specific facts shown with the tensor (e.g. ggml type id, storage key, strides).
+  info: JObj | null = null;
+
+  constructor(name: string, dtype: i32, shape: u64[], byteLength: u64) {
+    this.name = name;
+    this.dtype = dtype;
+    this.shape = shape;
+    this.byteLength = byteLength;
+  }
+}
+
+export const SEV_INFO: i32 = 1;
+export const SEV_LOW: i32 = 2;
+export const SEV_MEDIUM: i32 = 3;
+export const SEV_HIGH: i32 = 4;
+export const SEV_CRITICAL: i32 = 5;
+const SEV_NAMES: string[] = ["none", "info", "low", "medium", "high", "critical"];
+
+export function severityName(s: i32): string {
+  return s >= 0 && s < SEV_NAMES.length ? SEV_NAMES[s] : "info";
+}
+
+export class Finding {
+  constructor(
+    public severity: i32,
+    public code: string,
+    public message: string,
+    public location: string,
+  ) {}
+  // Optional evidence (e.g. code shown, global names).
+  detail: JValue | null = null;
+}
+
+export class Child {
+  constructor(public name: string) {}
+  format: string | null = null;
+  // A stored member that can be opened as its own model by slicing the parent source.
+  source: i32 = 0;
+  offset: u64 = 0;
+  length: u64 = 0;
+  codec: i32 = CODEC_NONE;
+  size: u64 = 0;
+}
+
+export class Index {
+  format: string = "";
+  formatVersion: string | null = null;
+  tensors: Tensor[] = [];
+  metadata: JObj = new JObj();
+  graph: JValue | null = null;
+  findings: Finding[] = [];
+  children: Child[] = [];
+
+  addTensor(t: Tensor): Tensor {
+    this.tensors.push(t);
+    return t;
+  }
+
+  addFinding(severity: i32, code: string, message: string, location: string): Finding {
+    const f = new Finding(severity, code, message, location);
+    this.findings.push(f);
+    return f;
+  }
+
+  toJson(out: ByteBuf): void {
+    out.str("{\"format\":");
+    writeJsonString(out, this.format);
+    out.str(",\"formatVersion\":");
+    const fv = this.formatVersion;
+    if (fv === null) out.str("null");
+    else writeJsonString(out, fv);
+    out.str(",\"tensors\":[");
+    for (let i = 0; i < this.tensors.length; i++) {
+      if (i) out.byte(0x2c);
+      writeTensor(out, this.tensors[i]);
+    }
+    out.str("],\"metadata\":");
+    writeJson(out, this.metadata);
+    out.str(",\"graph\":");
+    const g = this.graph;
+    if (g === null) out.str("null");
+    else writeJson(out, g);
+    out.str(",\"findings\":[");
+    for (let i = 0; i < this.findings.length; i++) {
+      if (i) out.byte(0x2c);
+      const f = this.findings[i];
+      out.str("{\"severity\":");
+      writeJsonString(out, severityName(f.severity));
+      out.str(",\"code\":");
+      writeJsonString(out, f.code);
+      out.str(",\"message\":");
+      writeJsonString(out, f.message);
+      out.str(",\"location\":");
+      writeJsonString(out, f.location);
+      const d = f.detail;
+      if (d !== null) {
+        out.str(",\"detail\":");
+        writeJson(out, d);
+      }
+      out.byte(0x7d);
+    }
+    out.str("],\"children\":[");
+    for (let i = 0; i < this.children.length; i++) {
+      if (i) out.byte(0x2c);
+      const c = this.children[i];
+      out.str("{\"name\":");
+      writeJsonString(out, c.name);
+      out.str(",\"format\":");
+      const cf = c.format;
+      if (cf === null) out.str("null");
+      else writeJsonString(out, cf);
+      out.str(",\"size\":");
+      writeJson(out, new JUint(c.size));
+      out.byte(0x7d);
+    }
+    out.str("]}");
+  }
+}
+
+function writeTensor(out: ByteBuf, t: Tensor): void {
+  out.str("{\"name\":");
+  writeJsonString(out, t.name);
+  out.str(",\"dtype\":");
+  const text = t.dtypeText;
+  writeJsonString(out, text !== null ? text : dtypeName(t.dtype));
+  out.str(",\"shape\":[");
+  for (let i = 0; i < t.shape.length; i++) {
+    if (i) out.byte(0x2c);
+    writeJson(out, new JUint(t.shape[i]));
+  }
+  out.str("],\"byteLength\":");
+  writeJson(out, new JUint(t.byteLength));
+  const info = t.info;
+  if (info !== null) {
+    out.str(",\"info\":");
+    writeJson(out, info);
+  }
+  out.byte(0x7d);
+}
+
+export function shapeArray(shape: u64[]): JArr {
+  const a = new JArr();
+  for (let i = 0; i < shape.length; i++) a.push(new JUint(shape[i]));
+  return a;
+}
+
+export function strArray(items: string[]): JArr {
+  const a = new JArr();
+  for (let i = 0; i < items.length; i++) a.push(new JStr(items[i]));
+  return a;
+}

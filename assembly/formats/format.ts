@@ -1,0 +1,49 @@
+// The two verbs every format module has (DESIGN.md §2): a cheap sniff and the index.
+
+import { Context } from "../core/context";
+
+// What a sniff may look at: the first and last bytes of the file (up to SNIFF_BYTES each; the
+// same bytes when the file is small), its size and its name (the name only breaks ties).
+export const SNIFF_BYTES: u64 = 4096;
+
+export class Sniff {
+  head: usize = 0;
+  headLen: usize = 0;
+  tail: usize = 0;
+  tailLen: usize = 0;
+  size: u64 = 0;
+  name: string = "";
+
+  byte(i: usize): i32 { return i < this.headLen ? <i32>load<u8>(this.head + i) : -1; }
+
+  startsWith(s: string, at: usize = 0): bool {
+    if (at + <usize>s.length > this.headLen) return false;
+    for (let i = 0; i < s.length; i++) {
+      if (<i32>load<u8>(this.head + at + <usize>i) != s.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  startsWithBytes(bytes: u8[], at: usize = 0): bool {
+    if (at + <usize>bytes.length > this.headLen) return false;
+    for (let i = 0; i < bytes.length; i++) {
+      if (load<u8>(this.head + at + <usize>i) != bytes[i]) return false;
+    }
+    return true;
+  }
+
+  nameEndsWith(suffix: string): bool { return this.name.toLowerCase().endsWith(suffix); }
+}
+
+// Sniff confidence levels, so modules agree on what wins.
+export const SNIFF_NO: i32 = 0;
+export const SNIFF_NAME_ONLY: i32 = 2; // content does not match, but the name says so: lets the reader name the broken rule
+export const SNIFF_WEAK: i32 = 10; // plausible by structure only (e.g. headerless text)
+export const SNIFF_STRUCTURE: i32 = 50; // a structural check passed
+export const SNIFF_MAGIC: i32 = 100; // an unambiguous magic number
+
+export abstract class FormatModule {
+  abstract get id(): string;
+  abstract sniff(s: Sniff): i32;
+  abstract index(ctx: Context): i32;
+}

@@ -1,0 +1,31 @@
+// Every format module, in detection order. Adding a format = one module + one line here.
+// Detection picks the highest sniff score; on equal scores the earlier module wins.
+
+import { FormatModule, Sniff, SNIFF_NO } from "./format";
+import { SafetensorsFormat } from "./safetensors";
+import { NpyFormat } from "./npy";
+import { ZipFormat } from "./zipfile";
+
+export const FORMATS: FormatModule[] = [
+  new SafetensorsFormat(),
+  new NpyFormat(),
+  new ZipFormat(),
+];
+
+export function detect(s: Sniff): FormatModule | null {
+  let best: FormatModule | null = null;
+  let bestScore = SNIFF_NO;
+  for (let i = 0; i < FORMATS.length; i++) {
+    const score = FORMATS[i].sniff(s);
+    if (score > bestScore) {
+      bestScore = score;
+      best = FORMATS[i];
+    }
+  }
+  return best;
+}
+
+export function formatById(id: string): FormatModule | null {
+  for (let i = 0; i < FORMATS.length; i++) if (FORMATS[i].id == id) return FORMATS[i];
+  return null;
+}

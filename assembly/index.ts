@@ -1,0 +1,213 @@
+// The core's ABI: the only exports of omnimodel.wasm. Documented in bindings/ABI.md; any change
+// here changes that page and, for incompatible changes, ABI_VERSION's major number.
+//
+// Conventions: pointers and lengths are u32 (hosts treat them as unsigned); file offsets and
+// sizes are f64 holding integers below 2^53; no exceptions cross the boundary: errors are codes.
+
+import { E_BAD_ARGUMENT, E_NOT_FOUND, E_NO_MEMORY, errorName } from "./core/errors";
+import { dtypeByteLength, dtypeFromName, DT_KEEP } from "./core/dtype";
+import { Job, S_ERROR } from "./jobs/job";
+import { IndexJob } from "./jobs/index-job";
+import { ReadJob } from "./jobs/read-job";
+import { JArr, JKind, JObj, JsonParser } from "./util/json";
+import { chooseEntry } from "./core/entry";
+import { ByteBuf } from "./util/bytes";
+import { convertToF32 } from "./kernels/convert";
+
+const ABI_VERSION: u32 = 0x00010000;
+const MAX_ALLOC: usize = 1 << 30;
+
+const jobs = new Array<Job | null>();
+const scratch = new ByteBuf();
+
+function toU64(x: f64): u64 {
+  if (!(x >= 0) || x > 9007199254740991) return u64.MAX_VALUE;
+  return <u64>x;
+}
+
+function job(h: i32): Job | null {
+  if (h <= 0 || h > jobs.length) return null;
+  return jobs[h - 1];
+}
+
+function addJob(j: Job): i32 {
+  for (let i = 0; i < jobs.length; i++) {
+    if (jobs[i] === null) { jobs[i] = j; return i + 1; }
+  }
+  jobs.push(j);
+  return jobs.length;
+}
+
+export function abi_version(): u32 { return ABI_VERSION; }
+
+// bit 0: built with SIMD128.
+export function features(): u32 { return 1; }
+
+// Memory the host may write into (e.g. bytes for kernels). 0 when refused; never traps.
+export function alloc(size: usize): usize {
+  if (size == 0 || size > MAX_ALLOC) return 0;
+  return heap.alloc(size);
+}
+
+export function free(ptr: usize): void {
+  if (ptr) heap.free(ptr);
+}
+
+// ---- index jobs ----
+
+// Starts indexing a model whose main file has `size` bytes. Returns a job handle (> 0).
+export function index_open(size: f64): i32 {
+  const s = toU64(size);
+  if (s == u64.MAX_VALUE) return -E_BAD_ARGUMENT;
+  return addJob(new IndexJob(s));
+}
+
+// The main file's name (base name): used for findings and to tell split-file siblings apart.
+export function job_set_name(h: i32, ptr: usize, len: u32): i32 {
+  const j = job(h);
+  if (!j || !(j instanceof IndexJob)) return E_BAD_ARGUMENT;
+  (<IndexJob>j).ctx.name = String.UTF8.decodeUnsafe(ptr, len, false);
+  (<IndexJob>j).reader.sources[0].name = (<IndexJob>j).ctx.name;
+  return 0;
+}
+
+// Options as a JSON object (see ABI.md), set before the first run.
+export function job_set_options(h: i32, ptr: usize, len: u32): i32 {
+  const j = job(h);
+  if (!j || !(j instanceof IndexJob)) return E_BAD_ARGUMENT;
+  const v = new JsonParser().parse(ptr, len);
+  if (!v || v.kind != JKind.OBJ) return E_BAD_ARGUMENT;
+  (<IndexJob>j).ctx.options = <JObj>v;
+  return 0;
+}
+
+// ---- read jobs ----
+
+// Starts reading tensor `tensor` (its position in the index) of a finished index job, converted
+// to dtype code `dtype` (0 = as stored). Errors surface on the first job_run.
+export function read_open(indexHandle: i32, tensor: i32, dtype: i32): i32 {
+  const j = job(indexHandle);
+  if (!j || !(j instanceof IndexJob)) return -E_BAD_ARGUMENT;
+  const ij = <IndexJob>j;
+  if (!ij.finished) return -E_BAD_ARGUMENT;
+  const ts = ij.index.tensors;
+  if (tensor < 0 || tensor >= ts.length) return -E_NOT_FOUND;
+  const t = ts[tensor];
+  const plan = t.plan;
+  if (!plan) return -E_NOT_FOUND;
+  const rj = new ReadJob(t, plan, dtype);
+  rj.check();
+  return addJob(rj);
+}
+
+// Total bytes the read will produce (for sizing the destination).
+export function read_output_length(h: i32): f64 {
+  const j = job(h);
+  if (!j || !(j instanceof ReadJob)) return -1;
+  return <f64>(<ReadJob>j).outputLength();
+}
+
+// ---- driving any job ----
+
+export function job_run(h: i32): i32 {
+  const j = job(h);
+  if (!j) return S_ERROR;
+  return j.run();
+}
+
+export function job_need_source(h: i32): i32 { const j = job(h); return j ? j.needSource : -1; }
+export function job_need_offset(h: i32): f64 { const j = job(h); return j ? <f64>j.needOffset : -1; }
+export function job_need_length(h: i32): f64 { const j = job(h); return j ? <f64>j.needLength : -1; }
+export function job_need_name(h: i32): usize { const j = job(h); return j ? j.nameBuf.ptr : 0; }
+export function job_need_name_length(h: i32): u32 { const j = job(h); return j ? <u32>j.nameBuf.len : 0; }
+
+// Where to write `len` bytes answering S_NEED_BYTES (0 = refused: wrong length or no memory).
+export function job_feed(h: i32, len: f64): usize {
+  const j = job(h);
+  if (!j) return 0;
+  return j.feedBuffer(toU64(len));
+}
+
+// The host wrote `len` bytes at the feed pointer.
+export function job_commit(h: i32, len: f64): i32 {
+  const j = job(h);
+  if (!j) return E_BAD_ARGUMENT;
+  return j.commit(toU64(len));
+}
+
+// Answers S_NEED_SOURCE: the sibling exists with `size` bytes.
+export function job_source_found(h: i32, source: i32, size: f64): i32 {
+  const j = job(h);
+  if (!j) return E_BAD_ARGUMENT;
+  return j.resolveSource(source, toU64(size));
+}
+
+// Answers S_NEED_SOURCE: the sibling is missing or refused (`code` an error code, message UTF-8).
+export function job_source_failed(h: i32, source: i32, code: i32, ptr: usize, len: u32): i32 {
+  const j = job(h);
+  if (!j) return E_BAD_ARGUMENT;
+  return j.failSource(source, code, String.UTF8.decodeUnsafe(ptr, len, false));
+}
+
+export function job_output_ptr(h: i32): usize { const j = job(h); return j ? j.outPtr : 0; }
+export function job_output_length(h: i32): u32 { const j = job(h); return j ? <u32>j.outLen : 0; }
+export function job_output_offset(h: i32): f64 { const j = job(h); return j ? <f64>j.outOffset : -1; }
+
+// The index JSON (UTF-8) of a finished index job.
+export function job_result(h: i32): usize { const j = job(h); return j ? j.result.ptr : 0; }
+export function job_result_length(h: i32): u32 { const j = job(h); return j ? <u32>j.result.len : 0; }
+
+export function job_error_code(h: i32): i32 { const j = job(h); return j ? j.errorCode : E_BAD_ARGUMENT; }
+export function job_error_offset(h: i32): f64 { const j = job(h); return j ? <f64>j.errorOffset : 0; }
+export function job_error_message(h: i32): usize { const j = job(h); return j ? j.errorBuf.ptr : 0; }
+export function job_error_message_length(h: i32): u32 { const j = job(h); return j ? <u32>j.errorBuf.len : 0; }
+
+export function job_close(h: i32): void {
+  const j = job(h);
+  if (!j) return;
+  j.dispose();
+  jobs[h - 1] = null;
+}
+
+// ---- directories ----
+
+// Given a JSON array of the relative paths in a directory, the position of the model's entry
+// file (the one to open; the others are its siblings), or -1.
+export function choose_entry(ptr: usize, len: u32): i32 {
+  const v = new JsonParser().parse(ptr, len);
+  if (!v || v.kind != JKind.ARR) return -E_BAD_ARGUMENT;
+  const a = <JArr>v;
+  const paths = new Array<string>();
+  for (let i = 0; i < a.length; i++) {
+    const s = a.at(i).asStr();
+    paths.push(s !== null ? s : "");
+  }
+  return chooseEntry(paths);
+}
+
+// ---- names and kernels ----
+
+// The stable name of an error code, written to a scratch buffer (valid until the next call).
+export function error_name(code: i32): usize {
+  scratch.clear();
+  scratch.str(errorName(code));
+  return scratch.ptr;
+}
+export function error_name_length(): u32 { return <u32>scratch.len; }
+
+// dtype code for a name ("F32", "Q4_K", ...), or -1.
+export function dtype_code(ptr: usize, len: u32): i32 {
+  return dtypeFromName(String.UTF8.decodeUnsafe(ptr, len, false));
+}
+
+// Bytes that n elements of dtype occupy, or -1.
+export function dtype_byte_length(dtype: i32, n: f64): f64 {
+  const b = dtypeByteLength(dtype, toU64(n));
+  return b == u64.MAX_VALUE ? -1 : <f64>b;
+}
+
+// n elements of dtype at src -> f32 at dst (hosts may run kernels on their own buffers).
+export function kernel_to_f32(dtype: i32, src: usize, n: u32, dst: usize): i32 {
+  return convertToF32(dtype, src, n, dst);
+}
+

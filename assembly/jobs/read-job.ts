@@ -1,0 +1,317 @@
+// Reading one tensor: walk its plan's segments, asking the host for windows of stored bytes,
+// decoding (inflate) and converting (byte order, dtype, dequantization) them into output
+// windows. When nothing needs converting, the job only tells the host which bytes to copy
+// (S_COPY), so payloads go from the source straight into the caller's array.
+// Memory stays bounded by the window size, except for Fortran-ordered arrays, which must be
+// gathered whole to transpose (capped).
+
+import { dtypeBits, dtypeBlockElements, dtypeByteLength, dtypeName, isGGML, shapeElements, DT_KEEP } from "../core/dtype";
+import { E_BAD_ARGUMENT, E_DECOMPRESS, E_IO, E_LIMIT, E_UNREADABLE, E_CORRUPT } from "../core/errors";
+import { CODEC_NONE, LAYOUT_FORTRAN, Plan, Segment, Tensor } from "../core/model";
+import { Inflater } from "../containers/inflate";
+import { codecToInflate } from "../containers/prefix";
+import { canConvert, convertFromF32, convertToF32, swapInPlace, swapUnit } from "../kernels/convert";
+import { ggmlBlockBytes } from "../kernels/ggml-types";
+import { DT_F32, DT_GGML_BASE } from "../core/dtype";
+import { Job, S_COPY, S_DONE, S_ERROR, S_NEED_BYTES, S_OUTPUT } from "./job";
+
+const WINDOW: u64 = 4 * 1024 * 1024;
+const GATHER_CAP: u64 = 1024 * 1024 * 1024;
+const COMPRESSED_CHUNK: u64 = 1024 * 1024;
+
+export class ReadJob extends Job {
+  plan: Plan;
+  tensor: Tensor;
+  outType: i32;
+  private passthrough: bool;
+  private unitBytes: u64; // stored bytes per conversion unit (an element or a quant block)
+  private unitElems: u64;
+  private outUnitBytes: u64;
+  private gather: bool;
+
+  private seg: i32 = 0;
+  private segPos: u64 = 0; // content bytes of the current segment already taken
+  private staging: usize = 0; // input bytes waiting for conversion
+  private stagingCap: u64 = 0;
+  private stagingLen: u64 = 0;
+  private out: usize = 0;
+  private outCap: u64 = 0;
+  private produced: u64 = 0; // output bytes emitted so far
+  private inflater: Inflater | null = null;
+  private cbuf: usize = 0; // compressed input being fed
+  private cpos: u64 = 0; // compressed bytes of the current segment consumed
+  private discard: usize = 0;
+  private feeding: i32 = 0; // 1 = feed goes to staging, 2 = feed goes to cbuf
+  private total: u64; // content bytes of the whole tensor
+
+  constructor(tensor: Tensor, plan: Plan, outType: i32) {
+    super();
+    this.tensor = tensor;
+    this.plan = plan;
+    this.outType = outType == DT_KEEP ? plan.storage : outType;
+    const st = plan.storage;
+    this.gather = plan.layout == LAYOUT_FORTRAN && tensor.shape.length > 1;
+    let total: u64 = 0;
+    for (let i = 0; i < plan.segments.length; i++) total += plan.segments[i].contentLength();
+    this.total = total;
+    if (isGGML(st)) {
+      this.unitElems = <u64>dtypeBlockElements(st);
+      this.unitBytes = <u64>ggmlBlockBytes(st - DT_GGML_BASE);
+    } else {
+      this.unitElems = 1;
+      const bits = <u64>dtypeBits(st);
+      this.unitBytes = bits >= 8 ? bits / 8 : 1;
+    }
+    const same = this.outType == st;
+    this.passthrough = same && !(plan.bigEndian && swapUnit(st) > 1) && !this.gather;
+    if (same) this.outUnitBytes = this.unitBytes;
+    else this.outUnitBytes = this.unitElems * <u64>(dtypeBits(this.outType) / 8);
+  }
+
+  // Validates the request; returns 0 or sets the error.
+  check(): i32 {
+    const p = this.plan;
+    const unread = p.unreadable;
+    if (unread !== null) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" cannot be read: " + unread, 0);
+    if (!canConvert(p.storage, this.outType)) {
+      return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" is " + dtypeName(p.storage) + ", which cannot be converted to " + dtypeName(this.outType), 0);
+    }
+    if (this.unitBytes == 0) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" has a type with no known byte size", 0);
+    if (this.total % this.unitBytes != 0 && !this.passthrough) {
+      return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\" holds " + this.total.toString() + " bytes, not a whole number of " + dtypeName(p.storage) + " units", 0);
+    }
+    if (this.gather && this.total > GATHER_CAP) {
+      return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\" is stored in Fortran order and is larger than the 1 GiB that can be transposed in memory", 0);
+    }
+    // Window: a whole number of units, about WINDOW bytes (the whole tensor when gathering).
+    let cap = this.gather ? this.total : (WINDOW / this.unitBytes) * this.unitBytes;
+    if (cap == 0) cap = this.unitBytes;
+    this.stagingCap = cap;
+    this.staging = heap.alloc(<usize>cap + 16);
+    const units = cap / this.unitBytes;
+    this.outCap = units * this.outUnitBytes;
+    if (!this.passthrough || this.gather) this.out = heap.alloc(<usize>(this.outCap > 0 ? this.outCap : 16) + 16);
+    return 0;
+  }
+
+  // Total output bytes this read will produce.
+  outputLength(): u64 {
+    return (this.total / this.unitBytes) * this.outUnitBytes;
+  }
+
+  run(): i32 {
+    if (this.status == S_ERROR) return S_ERROR;
+    while (true) {
+      // 1. Emit converted output when the window is full or the input has ended.
+      const inputDone = this.seg >= this.plan.segments.length;
+      if (this.stagingLen > 0 && (this.stagingLen == this.stagingCap || inputDone)) {
+        return this.emit();
+      }
+      if (inputDone) {
+        this.status = S_DONE;
+        return S_DONE;
+      }
+      const s = this.plan.segments[this.seg];
+      const content = s.contentLength();
+      if (this.segPos >= content) {
+        this.nextSegment();
+        continue;
+      }
+      if (s.codec == CODEC_NONE) {
+        if (this.passthrough) {
+          // Unchanged bytes: the host copies them itself.
+          this.needSource = s.source;
+          this.needOffset = s.offset + this.segPos;
+          this.needLength = content - this.segPos;
+          this.outOffset = this.produced;
+          this.produced += this.needLength;
+          this.segPos = content;
+          this.status = S_COPY;
+          return S_COPY;
+        }
+        const room = this.stagingCap - this.stagingLen;
+        const left = content - this.segPos;
+        this.needSource = s.source;
+        this.needOffset = s.offset + this.segPos;
+        this.needLength = left < room ? left : room;
+        this.feeding = 1;
+        this.status = S_NEED_BYTES;
+        return S_NEED_BYTES;
+      }
+      // Coded segment: pull decoded bytes; feed compressed input when the decoder asks.
+      const st = this.pullDecoded(s);
+      if (st != 0) return st;
+    }
+  }
+
+  private nextSegment(): void {
+    this.seg++;
+    this.segPos = 0;
+    this.cpos = 0;
+    const inf = this.inflater;
+    if (inf) { inf.dispose(); this.inflater = null; }
+  }
+
+  // Returns 0 to continue the loop, or a status to return to the host.
+  private pullDecoded(s: Segment): i32 {
+    let inf = this.inflater;
+    if (!inf) {
+      inf = new Inflater(codecToInflate(s.codec), s.skip + s.take + 1);
+      this.inflater = inf;
+      if (!this.discard) this.discard = heap.alloc(64 * 1024);
+    }
+    // Skip the decoded bytes before the content.
+    while (this.segPos == 0 && inf.totalOut < s.skip) {
+      const want = s.skip - inf.totalOut;
+      const got = inf.pull(this.discard, <usize>(want < 65536 ? want : 65536));
+      if (got < 0) return this.setError(E_DECOMPRESS, "decompressing tensor \"" + this.tensor.name + "\": " + inf.errorMessage, s.offset);
+      if (got == 0) {
+        if (inf.needsInput) return this.askCompressed(s);
+        return this.setError(E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": the compressed stream ended early", s.offset);
+      }
+    }
+    const room = this.stagingCap - this.stagingLen;
+    const left = s.take - this.segPos;
+    const n = left < room ? left : room;
+    if (n == 0) return 0;
+    const got = inf.pull(this.staging + <usize>this.stagingLen, <usize>n);
+    if (got < 0) return this.setError(E_DECOMPRESS, "decompressing tensor \"" + this.tensor.name + "\": " + inf.errorMessage, s.offset);
+    if (got == 0) {
+      if (inf.needsInput) return this.askCompressed(s);
+      return this.setError(E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": the compressed stream ended " + (s.take - this.segPos).toString() + " bytes early", s.offset);
+    }
+    this.stagingLen += <u64>got;
+    this.segPos += <u64>got;
+    return 0;
+  }
+
+  private askCompressed(s: Segment): i32 {
+    if (this.cpos >= s.length) {
+      return this.setError(E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": the compressed data ends before the tensor does", s.offset + s.length);
+    }
+    const left = s.length - this.cpos;
+    this.needSource = s.source;
+    this.needOffset = s.offset + this.cpos;
+    this.needLength = left < COMPRESSED_CHUNK ? left : COMPRESSED_CHUNK;
+    this.feeding = 2;
+    this.status = S_NEED_BYTES;
+    return S_NEED_BYTES;
+  }
+
+  feedBuffer(len: u64): usize {
+    if (this.status != S_NEED_BYTES || len != this.needLength) return 0;
+    if (this.feeding == 1) return this.staging + <usize>this.stagingLen;
+    if (!this.cbuf) this.cbuf = heap.alloc(<usize>COMPRESSED_CHUNK);
+    return this.cbuf;
+  }
+
+  commit(len: u64): i32 {
+    if (this.status != S_NEED_BYTES) return E_BAD_ARGUMENT;
+    if (len != this.needLength) return this.setError(E_IO, "the host delivered " + len.toString() + " of " + this.needLength.toString() + " bytes", this.needOffset);
+    if (this.feeding == 1) {
+      this.stagingLen += len;
+      this.segPos += len;
+    } else {
+      const s = this.plan.segments[this.seg];
+      const inf = this.inflater!;
+      inf.push(this.cbuf, <usize>len);
+      this.cpos += len;
+      if (this.cpos >= s.length) inf.endInput();
+    }
+    this.feeding = 0;
+    this.status = S_OUTPUT; // anything but NEED: the next run continues
+    return 0;
+  }
+
+  private emit(): i32 {
+    const len = this.stagingLen;
+    const units = len / this.unitBytes;
+    const st = this.plan.storage;
+    if (units * this.unitBytes != len) {
+      return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\" ends inside a " + dtypeName(st) + " unit", 0);
+    }
+    const elems = units * this.unitElems;
+    if (this.plan.bigEndian) {
+      const u = swapUnit(st);
+      if (u > 1) swapInPlace(this.staging, <usize>(len / <u64>u), u);
+    }
+    let src = this.staging;
+    let outBytes = len;
+    if (this.outType != st) {
+      const toF = this.outType == DT_F32 ? this.out : this.out; // f32 first, then narrow in place
+      const rc = convertToF32(st, this.staging, <usize>elems, toF);
+      if (rc < 0) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\": no conversion from " + dtypeName(st) + " to F32", 0);
+      if (this.outType != DT_F32) convertFromF32(this.outType, this.out, <usize>elems, this.out);
+      src = this.out;
+      outBytes = units * this.outUnitBytes;
+    }
+    if (this.gather) {
+      const elemBytes = this.outUnitBytes / this.unitElems;
+      const dst = src == this.out ? this.staging : this.out;
+      if (outBytes > this.stagingCap && dst == this.staging) {
+        // The converted data is larger than the staging buffer: transpose into a new buffer.
+        const tmp = heap.alloc(<usize>outBytes + 16);
+        fortranToC(src, tmp, this.tensor.shape, <usize>elemBytes);
+        heap.free(this.staging);
+        this.staging = tmp;
+        this.stagingCap = outBytes;
+        this.outPtr = tmp;
+      } else {
+        fortranToC(src, dst, this.tensor.shape, <usize>elemBytes);
+        this.outPtr = dst;
+      }
+    } else {
+      this.outPtr = src;
+    }
+    this.outLen = <usize>outBytes;
+    this.outOffset = this.produced;
+    this.produced += outBytes;
+    this.stagingLen = 0;
+    this.status = S_OUTPUT;
+    return S_OUTPUT;
+  }
+
+  dispose(): void {
+    if (this.staging) heap.free(this.staging);
+    if (this.out) heap.free(this.out);
+    if (this.cbuf) heap.free(this.cbuf);
+    if (this.discard) heap.free(this.discard);
+    const inf = this.inflater;
+    if (inf) inf.dispose();
+    this.staging = 0;
+    this.out = 0;
+    this.cbuf = 0;
+    this.discard = 0;
+    this.inflater = null;
+    super.dispose();
+  }
+}
+
+// Reorders an array stored in Fortran (column-major) order into C (row-major) order.
+function fortranToC(src: usize, dst: usize, shape: u64[], elemBytes: usize): void {
+  const nd = shape.length;
+  const n = shapeElements(shape);
+  if (n == 0) return;
+  // Fortran strides (in elements) of each axis.
+  const fstride = new Array<u64>(nd);
+  let acc: u64 = 1;
+  for (let i = 0; i < nd; i++) { fstride[i] = acc; acc *= shape[i]; }
+  const idx = new Array<u64>(nd);
+  for (let i = 0; i < nd; i++) idx[i] = 0;
+  let fpos: u64 = 0;
+  for (let c: u64 = 0; c < n; c++) {
+    memory.copy(dst + <usize>c * elemBytes, src + <usize>fpos * elemBytes, elemBytes);
+    // Advance the C-order index (last axis fastest), tracking the Fortran offset.
+    let ax = nd - 1;
+    while (ax >= 0) {
+      idx[ax]++;
+      fpos += fstride[ax];
+      if (idx[ax] < shape[ax]) break;
+      fpos -= fstride[ax] * shape[ax];
+      idx[ax] = 0;
+      ax--;
+    }
+  }
+}
+
+export { dtypeByteLength };

@@ -1,0 +1,4 @@
+// The package entry for Node.js: the SDK with local files and directories as sources.
+import "./node.js";
+export * from "../ts/index.js";
+export { FileSource, resolveInside, listDirectory } from "./node.js";

@@ -1,0 +1,11 @@
+// omnimodel: open any machine-learning model file, safely, in any runtime.
+
+export { open, scan, init, configure, toSource, openSource, type ModelInput, type OpenOptions } from "./open.js";
+export { Model, Tensor, severityRank, type ModelIndex, type TensorInfo, type Finding, type Severity, type ReadOptions, type ChildInfo } from "./model.js";
+export { OmnimodelError, type ErrorCode } from "./errors.js";
+export { BytesSource, SliceSource, type Source } from "./source.js";
+export { BlobSource, UrlSource, type UrlSourceOptions } from "./web-sources.js";
+export { planSafetensors, safetensorsChunks, outputDtype, type ConvertDtype, type SafetensorsPlan, type ConvertProgress } from "./writers/safetensors.js";
+export { npyHeader, npyDescr } from "./writers/npy.js";
+export { arrayFor, DTYPE_CODES, type TypedArray } from "./dtypes.js";
+export { Core, type WasmInput } from "./core.js";

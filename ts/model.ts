@@ -1,0 +1,231 @@
+// Model and Tensor: the index the core produced, plus reads driven through the same loop.
+
+import { Core } from "./core.js";
+import { drive, step, SourceTable } from "./driver.js";
+import { arrayFor, dtypeCode, type TypedArray } from "./dtypes.js";
+import { OmnimodelError } from "./errors.js";
+import type { Source } from "./source.js";
+
+export type Severity = "critical" | "high" | "medium" | "low" | "info";
+
+export interface Finding {
+  severity: Severity;
+  code: string;
+  message: string;
+  location: string;
+  detail?: unknown;
+}
+
+export interface TensorInfo {
+  name: string;
+  dtype: string;
+  shape: number[];
+  byteLength: number;
+  info?: Record<string, unknown>;
+}
+
+export interface ChildInfo {
+  name: string;
+  format: string | null;
+  size: number;
+}
+
+/** The index of DESIGN.md §3, exactly as `inspect --json` prints it. */
+export interface ModelIndex {
+  format: string;
+  formatVersion: string | null;
+  tensors: TensorInfo[];
+  metadata: Record<string, unknown>;
+  graph: unknown;
+  findings: Finding[];
+  children: ChildInfo[];
+}
+
+export interface ReadOptions {
+  /** Convert to this dtype ("F32", "F16", "BF16") instead of returning the stored type. */
+  dtype?: string;
+}
+
+const SEVERITY_ORDER: Severity[] = ["info", "low", "medium", "high", "critical"];
+export function severityRank(s: string): number {
+  return SEVERITY_ORDER.indexOf(s as Severity) + 1;
+}
+
+const CHUNK_COPY = 8 * 1024 * 1024;
+
+export class Tensor implements TensorInfo {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: number[];
+  readonly byteLength: number;
+  readonly info?: Record<string, unknown>;
+
+  constructor(private readonly model: Model, private readonly position: number, t: TensorInfo) {
+    this.name = t.name;
+    this.dtype = t.dtype;
+    this.shape = t.shape.map(Number);
+    this.byteLength = Number(t.byteLength);
+    if (t.info) this.info = t.info;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Output bytes a read with these options produces. */
+  outputByteLength(options: ReadOptions = {}): number {
+    return this.model.withRead(this.position, options, (h) => this.model.core.exports.read_output_length(h));
+  }
+
+  /** All values as a typed array of the stored dtype (or options.dtype). */
+  async read(options: ReadOptions = {}): Promise<TypedArray> {
+    const len = this.outputByteLength(options);
+    const buf = new ArrayBuffer(len);
+    await this.readInto(new Uint8Array(buf), options);
+    return arrayFor(options.dtype ?? this.dtype, buf, 0, len);
+  }
+
+  /** Reads the values into `target` (at least outputByteLength bytes). Returns the bytes written. */
+  async readInto(target: ArrayBufferView, options: ReadOptions = {}): Promise<number> {
+    const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
+    let written = 0;
+    await this.model.driveRead(this.position, options, {
+      output: (b, off) => {
+        bytes.set(b, off);
+        written += b.byteLength;
+      },
+      copy: async (src, srcOff, length, off) => {
+        for (let done = 0; done < length; ) {
+          const n = Math.min(CHUNK_COPY, length - done);
+          const view = bytes.subarray(off + done, off + done + n);
+          if (src.readSyncInto) src.readSyncInto(view, srcOff + done);
+          else view.set(await src.read(srcOff + done, n));
+          done += n;
+        }
+        written += length;
+      },
+    });
+    return written;
+  }
+
+  /**
+   * The values in order, as typed-array chunks of bounded size, for tensors too large for one
+   * array. Memory stays bounded by the core's window (about 4 MiB of input per chunk).
+   */
+  async *chunks(options: ReadOptions = {}): AsyncGenerator<TypedArray> {
+    const dtype = options.dtype ?? this.dtype;
+    const model = this.model;
+    const h = model.openRead(this.position, options);
+    try {
+      for (;;) {
+        const s = await step(model.core, h, model.table);
+        if (s.kind === "done") return;
+        if (s.kind === "output") {
+          const b = s.bytes.slice();
+          yield arrayFor(dtype, b.buffer, 0, b.byteLength);
+          continue;
+        }
+        for (let done = 0; done < s.length; ) {
+          const n = Math.min(CHUNK_COPY, s.length - done);
+          const buf = new Uint8Array(n);
+          if (s.source.readSyncInto) s.source.readSyncInto(buf, s.sourceOffset + done);
+          else buf.set(await s.source.read(s.sourceOffset + done, n));
+          yield arrayFor(dtype, buf.buffer, 0, n);
+          done += n;
+        }
+      }
+    } finally {
+      model.core.exports.job_close(h);
+    }
+  }
+}
+
+export class Model implements ModelIndex {
+  readonly format: string;
+  readonly formatVersion: string | null;
+  readonly tensors: Tensor[];
+  readonly metadata: Record<string, unknown>;
+  readonly graph: unknown;
+  readonly findings: Finding[];
+  readonly children: ChildInfo[];
+  /** The index as the core produced it (what `inspect --json` prints). */
+  readonly index: ModelIndex;
+  private readonly byName = new Map<string, Tensor>();
+  private closed = false;
+
+  constructor(readonly core: Core, private readonly handle: number, readonly table: SourceTable, index: ModelIndex) {
+    this.index = index;
+    this.format = index.format;
+    this.formatVersion = index.formatVersion;
+    this.metadata = index.metadata;
+    this.graph = index.graph;
+    this.findings = index.findings;
+    this.children = index.children;
+    this.tensors = index.tensors.map((t, i) => new Tensor(this, i, t));
+    for (const t of this.tensors) if (!this.byName.has(t.name)) this.byName.set(t.name, t);
+  }
+
+  get source(): Source {
+    return this.table.main;
+  }
+
+  /** The tensor with this name (undefined when there is none). */
+  tensor(name: string): Tensor | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Total element count over all tensors. */
+  get parameterCount(): number {
+    return this.tensors.reduce((a, t) => a + t.size, 0);
+  }
+
+  /** The most severe finding's severity, or "none". */
+  get highestSeverity(): Severity | "none" {
+    let best = 0;
+    for (const f of this.findings) best = Math.max(best, severityRank(f.severity));
+    return best ? SEVERITY_ORDER[best - 1] : "none";
+  }
+
+  openRead(position: number, options: ReadOptions): number {
+    this.assertOpen();
+    let code = 0;
+    if (options.dtype !== undefined) {
+      const c = dtypeCode(options.dtype);
+      if (c === undefined) throw new OmnimodelError("BAD_DTYPE", `unknown dtype "${options.dtype}"`, { file: this.source.name });
+      code = c;
+    }
+    const h = this.core.exports.read_open(this.handle, position, code);
+    if (h <= 0) throw new OmnimodelError("NOT_FOUND", `tensor #${position} cannot be read`, { file: this.source.name });
+    return h;
+  }
+
+  withRead<T>(position: number, options: ReadOptions, fn: (h: number) => T): T {
+    const h = this.openRead(position, options);
+    try {
+      return fn(h);
+    } finally {
+      this.core.exports.job_close(h);
+    }
+  }
+
+  async driveRead(position: number, options: ReadOptions, handlers: Parameters<typeof drive>[3]): Promise<void> {
+    const h = this.openRead(position, options);
+    try {
+      await drive(this.core, h, this.table, handlers);
+    } finally {
+      this.core.exports.job_close(h);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new OmnimodelError("BAD_ARGUMENT", "the model is closed", { file: this.source.name });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.core.exports.job_close(this.handle);
+    await this.table.close();
+  }
+}

@@ -1,0 +1,112 @@
+// open(): turn anything that holds a model into a Model. Runtime-neutral; hosts register how
+// to load the wasm and how to open strings (paths, URLs) with `configure`.
+
+import { Core, type WasmInput } from "./core.js";
+import { drive, SourceTable } from "./driver.js";
+import { OmnimodelError } from "./errors.js";
+import { Model, type ModelIndex } from "./model.js";
+import { BytesSource, type Source } from "./source.js";
+import { BlobSource, UrlSource } from "./web-sources.js";
+
+export type ModelInput = Source | Uint8Array | ArrayBuffer | Blob | URL | string;
+
+export interface OpenOptions {
+  /** Skip detection and use this format id. */
+  format?: string;
+  /** For in-memory inputs: files the model refers to, by relative path. */
+  siblings?: Map<string, Uint8Array | ArrayBuffer | Blob>;
+  /** Name shown in messages for in-memory inputs. */
+  name?: string;
+  /** HTTP headers for URL inputs. */
+  headers?: Record<string, string>;
+  /** Extra options passed to the core (bindings/ABI.md, "Options"). */
+  core?: Record<string, unknown>;
+}
+
+interface HostConfig {
+  loadWasm?: () => Promise<WasmInput>;
+  openString?: (input: string, options: OpenOptions) => Promise<Source>;
+}
+
+const host: HostConfig = {};
+let corePromise: Promise<Core> | null = null;
+
+export function configure(config: HostConfig): void {
+  Object.assign(host, config);
+}
+
+/**
+ * Instantiates the core. Call it first where the wasm cannot be found or compiled by default:
+ * on Cloudflare Workers pass the precompiled WebAssembly.Module you imported.
+ */
+export function init(wasm?: WasmInput): Promise<Core> {
+  if (wasm !== undefined) corePromise = Core.instantiate(wasm);
+  if (!corePromise) {
+    if (!host.loadWasm) throw new OmnimodelError("BAD_ARGUMENT", "call init(wasm) first: this runtime has no default way to load omnimodel.wasm");
+    corePromise = host.loadWasm().then((w) => Core.instantiate(w));
+  }
+  return corePromise;
+}
+
+export async function toSource(input: ModelInput, options: OpenOptions = {}): Promise<Source> {
+  if (typeof input === "string") {
+    if (/^https?:\/\//i.test(input)) return UrlSource.open(input, { headers: options.headers });
+    if (!host.openString) throw new OmnimodelError("BAD_ARGUMENT", "this runtime cannot open paths; pass bytes, a Blob or a URL", { file: input });
+    return host.openString(input, options);
+  }
+  if (input instanceof URL) return UrlSource.open(input, { headers: options.headers });
+  if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
+    const sib = new Map<string, Uint8Array | ArrayBuffer>();
+    for (const [k, v] of options.siblings ?? []) {
+      if (v instanceof Uint8Array || v instanceof ArrayBuffer) sib.set(k, v);
+    }
+    return new BytesSource(input, options.name ?? "bytes", sib);
+  }
+  if (typeof Blob !== "undefined" && input instanceof Blob) {
+    const sib = new Map<string, Blob>();
+    for (const [k, v] of options.siblings ?? []) if (v instanceof Blob) sib.set(k, v);
+    const name = options.name ?? ((input as File).name || "blob");
+    return new BlobSource(input, name, sib);
+  }
+  if (typeof (input as Source).read === "function" && typeof (input as Source).size === "number") return input as Source;
+  throw new OmnimodelError("BAD_ARGUMENT", "open() takes a path, URL, Uint8Array, ArrayBuffer, Blob or Source");
+}
+
+/** Opens a model: reads only what its index needs. */
+export async function open(input: ModelInput, options: OpenOptions = {}): Promise<Model> {
+  const core = await init();
+  const source = await toSource(input, options);
+  return openSource(core, source, options);
+}
+
+export async function openSource(core: Core, source: Source, options: OpenOptions = {}): Promise<Model> {
+  const e = core.exports;
+  const h = e.index_open(source.size);
+  if (h <= 0) throw new OmnimodelError("BAD_ARGUMENT", `cannot index a source of ${source.size} bytes`, { file: source.name });
+  const table = new SourceTable(source);
+  try {
+    core.withString(source.baseName, (p, l) => e.job_set_name(h, p, l));
+    const coreOptions = { ...(options.core ?? {}), ...(options.format ? { format: options.format } : {}) };
+    if (Object.keys(coreOptions).length) {
+      const rc = core.withString(JSON.stringify(coreOptions), (p, l) => e.job_set_options(h, p, l));
+      if (rc !== 0) throw new OmnimodelError("BAD_ARGUMENT", "the core refused the options", { file: source.name });
+    }
+    await drive(core, h, table);
+    const index = JSON.parse(core.result(h)) as ModelIndex;
+    return new Model(core, h, table, index);
+  } catch (err) {
+    e.job_close(h);
+    await table.close();
+    throw err;
+  }
+}
+
+/** Opens, returns the findings, closes. */
+export async function scan(input: ModelInput, options: OpenOptions = {}): Promise<{ format: string; findings: Model["findings"]; highest: Model["highestSeverity"] }> {
+  const m = await open(input, options);
+  try {
+    return { format: m.format, findings: m.findings, highest: m.highestSeverity };
+  } finally {
+    await m.close();
+  }
+}

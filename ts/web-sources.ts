@@ -1,0 +1,91 @@
+// Sources available in every modern runtime: Blob/File and HTTP(S) URLs read with Range requests.
+
+import { OmnimodelError } from "./errors.js";
+import type { Source } from "./source.js";
+
+/** A Blob or File; siblings come from an optional map of relative path -> Blob (a dropped folder). */
+export class BlobSource implements Source {
+  readonly size: number;
+  constructor(private readonly blob: Blob, readonly name: string, private readonly siblings?: Map<string, Blob>, private readonly dir = "") {
+    this.size = blob.size;
+  }
+
+  get baseName(): string {
+    return this.name.split("/").pop() ?? this.name;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    return new Uint8Array(await this.blob.slice(offset, offset + length).arrayBuffer());
+  }
+
+  async sibling(relativePath: string): Promise<Source> {
+    const key = this.dir ? `${this.dir}/${relativePath}` : relativePath;
+    const b = this.siblings?.get(key);
+    if (!b) throw new OmnimodelError("SOURCE_MISSING", `"${relativePath}" is not among the files provided`, { file: this.name });
+    const dir = key.includes("/") ? key.slice(0, key.lastIndexOf("/")) : "";
+    return new BlobSource(b, key, this.siblings, dir);
+  }
+}
+
+export interface UrlSourceOptions {
+  /** Extra request headers (e.g. Authorization). */
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+  /** Called with the bytes received so far (for progress and tests). */
+  onBytes?: (n: number) => void;
+}
+
+/**
+ * An http(s) URL read with Range requests. Siblings resolve against the URL and must stay under
+ * the same directory of the same origin.
+ */
+export class UrlSource implements Source {
+  private constructor(readonly url: URL, readonly size: number, private readonly options: UrlSourceOptions) {}
+
+  get name(): string {
+    return this.url.href;
+  }
+
+  get baseName(): string {
+    return decodeURIComponent(this.url.pathname.split("/").pop() ?? "");
+  }
+
+  static async open(url: string | URL, options: UrlSourceOptions = {}): Promise<UrlSource> {
+    const u = new URL(url);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new OmnimodelError("BAD_ARGUMENT", `only http(s) URLs can be read, not ${u.protocol}`, { file: u.href });
+    const f = options.fetch ?? fetch;
+    // A one-byte range tells the size and whether ranges are honoured.
+    const res = await f(u, { headers: { ...options.headers, Range: "bytes=0-0" } });
+    if (res.status === 200) {
+      await res.body?.cancel();
+      throw new OmnimodelError("UNSUPPORTED", "the server ignores Range requests, so the file cannot be read in pieces", { file: u.href });
+    }
+    if (res.status !== 206) throw new OmnimodelError("IO", `HTTP ${res.status} ${res.statusText}`, { file: u.href });
+    const cr = res.headers.get("content-range");
+    await res.arrayBuffer();
+    const m = cr && /\/(\d+)\s*$/.exec(cr);
+    if (!m) throw new OmnimodelError("IO", "the server did not report the file size (Content-Range)", { file: u.href });
+    options.onBytes?.(1);
+    return new UrlSource(u, Number(m[1]), options);
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (length === 0) return new Uint8Array(0);
+    const f = this.options.fetch ?? fetch;
+    const res = await f(this.url, { headers: { ...this.options.headers, Range: `bytes=${offset}-${offset + length - 1}` } });
+    if (res.status !== 206) throw new OmnimodelError("IO", `HTTP ${res.status} for bytes ${offset}-${offset + length - 1}`, { file: this.name, offset });
+    const b = new Uint8Array(await res.arrayBuffer());
+    this.options.onBytes?.(b.byteLength);
+    if (b.byteLength !== length) throw new OmnimodelError("IO", `the server sent ${b.byteLength} of ${length} bytes`, { file: this.name, offset });
+    return b;
+  }
+
+  async sibling(relativePath: string): Promise<Source> {
+    const dir = new URL(".", this.url);
+    const target = new URL(relativePath, dir);
+    if (target.origin !== dir.origin || !target.pathname.startsWith(dir.pathname)) {
+      throw new OmnimodelError("PATH_VIOLATION", `"${relativePath}" resolves outside the model's directory`, { file: this.name });
+    }
+    return UrlSource.open(target, this.options);
+  }
+}

@@ -205,6 +205,42 @@ describe("checksums", () => {
   });
 });
 
+describe("crc32c on real TensorFlow files", () => {
+  // A TF checkpoint .index is a LevelDB-style table: every block is followed by a type byte and
+  // the masked CRC-32C of block + type. The 48-byte footer holds the metaindex and index handles.
+  const files = [
+    "tf/saved_model_half_plus_two_tf2_cpu/00000123/variables/variables.index",
+    "tf/tf-keras-lso_ckpt_tf2.2/ckpt.index",
+    "tf/saved_model_half_plus_two_cpu/00000123/variables/variables.index",
+    "tf/tf2onnx-regression-checkpoint/model.index",
+  ];
+  const varint = (b: Buffer, pos: { p: number }) => {
+    let v = 0, shift = 0;
+    for (;;) {
+      const x = b[pos.p++];
+      v += (x & 0x7f) * 2 ** shift;
+      if (x < 0x80) return v;
+      shift += 7;
+    }
+  };
+  it("block trailers of checkpoint index files verify", () => {
+    for (const f of files) {
+      const b = fs.readFileSync(path.join(CORPUS, f));
+      expect(b.readUInt32LE(b.length - 8)).toBe(0x8b80fb57); // table magic, low half
+      const pos = { p: b.length - 48 };
+      const handles = [[varint(b, pos), varint(b, pos)], [varint(b, pos), varint(b, pos)]];
+      for (const [off, size] of handles) {
+        const stored = b.readUInt32LE(off + size + 1);
+        withBytes(b.subarray(off, off + size + 1), (p) => {
+          const crc = u32(w.crc32c(0, p, size + 1));
+          expect(u32(w.maskCrc32c(crc)), f).toBe(stored);
+          expect(u32(w.unmaskCrc32c(stored))).toBe(crc);
+        });
+      }
+    }
+  });
+});
+
 describe("inflate matches node:zlib", () => {
   for (const format of FORMATS) {
     for (const [setting, opts] of SETTINGS) {

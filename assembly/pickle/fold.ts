@@ -111,6 +111,7 @@ export class FoldResult {
 }
 
 const MAX_DEPTH: i32 = 96;
+const MAX_INLINE_HEX: i32 = 1 << 16;
 const MAX_META_VALUES: i32 = 200_000;
 
 export class Folder {
@@ -393,7 +394,9 @@ export class Folder {
         o.set("$sparse", this.value(a[0], path, depth + 1));
         const parts = this.g.seq(a[1]);
         if (parts) {
-          const coo = parts.length <= 4 && parts.length >= 3 && this.kind(parts[2]) != NodeKind.CALL;
+          const la = this.kind(a[0]) == NodeKind.CALL ? this.args(a[0]) : new Array<i32>();
+          const lt = la.length ? this.text(la[0]) : null;
+          const coo = lt === null || lt == "torch.sparse_coo" || this.gname(a[0]) == "torch.sparse_coo";
           const labels: string[] = coo ? ["indices", "values", "size", "is_coalesced"] : ["compressed_indices", "plain_indices", "values", "size"];
           for (let i = 0; i < parts.length && i < 4; i++) o.set(labels[i], this.value(parts[i], this.join(path, labels[i]), depth + 1));
         }
@@ -743,6 +746,10 @@ export class Folder {
       t.inline = n.data;
       return true;
     }
+    if (k == NodeKind.CALL && this.callee(id) == "builtins.bytes" && this.args(id).length == 0) {
+      t.dataKind = DataKind.INLINE; t.inline = new Uint8Array(0); t.dataLen = 0;
+      return true;
+    }
     if (k == NodeKind.CALL && this.callee(id) == "_codecs.encode") {
       const d = this.encodedBytes(id);
       if (!d) return false;
@@ -925,6 +932,9 @@ export function tensorJson(t: FoldedTensor): JObj {
     o.set("range", s);
   } else if (t.dataKind == DataKind.INLINE) {
     o.setU64("inlineLength", t.dataLen);
+    // bytes that exist only decoded (protocol-0 escapes, latin-1 text): small ones travel in the index
+    const d = t.inline;
+    if (d && d.length <= MAX_INLINE_HEX) o.setStr("inlineHex", hexOf(d));
   }
   if (t.bigEndian) o.setBool("bigEndian", true);
   if (t.extra.size) o.set("extra", t.extra);

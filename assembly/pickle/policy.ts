@@ -54,7 +54,7 @@ const SAFE_EXACT: string[] = [
   "torch._utils._rebuild_meta_tensor_no_storage", "torch._utils._rebuild_wrapper_subclass",
   "torch._utils._rebuild_device_tensor_from_cpu_tensor", "torch._utils._rebuild_device_tensor_from_numpy",
   "torch._utils._rebuild_xla_tensor", "torch._tensor._rebuild_from_type_v2", "torch._utils._rebuild_sparse_csr_tensor",
-  "torch.serialization._get_layout", "torch.Size", "torch.device", "torch.Tensor", "torch.nn.parameter.Parameter",
+  "torch.serialization._get_layout", "torch.storage.UntypedStorage", "torch.storage.TypedStorage", "torch.Size", "torch.device", "torch.Tensor", "torch.nn.parameter.Parameter",
   "torch._C._nn.gelu", "torch.per_tensor_affine", "torch.per_channel_affine", "torch.per_channel_affine_float_qparams",
   "torch.per_tensor_symmetric", "torch.per_channel_symmetric",
   "torch.jit._pickle.build_intlist", "torch.jit._pickle.build_tensorlist", "torch.jit._pickle.build_doublelist",

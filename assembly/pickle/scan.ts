@@ -6,6 +6,7 @@ import { JArr, JObj, JStr, JValue } from "../util/json";
 import { Graph, Node, NodeKind, GFlag, NFlag, CallKind } from "./graph";
 import { PickleMachine, PickleLimits, Status } from "./machine";
 import { PickleError, pickleErrorName } from "./errors";
+import { latin1Bytes } from "./fold";
 import { classifyGlobal, normalizeName, Severity, severityName, Verdict } from "./policy";
 
 export class GlobalUse {
@@ -201,11 +202,18 @@ export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth
       if (!NESTED_LOADERS.includes(cn)) continue;
       const args = g.seq(n.b);
       if (!args || args.length == 0) continue;
-      const b = g.at(args[0]);
-      if (b.kind != NodeKind.BYTES && b.kind != NodeKind.PYSTR && b.kind != NodeKind.BYTEARRAY) continue;
+      let b = g.at(args[0]);
+      let latin: Uint8Array | null = null;
+      if (b.kind == NodeKind.CALL && g.calleeName(args[0]) == "_codecs.encode") {
+        // protocol-2 bytes: _codecs.encode(latin-1 text, 'latin1')
+        const ea = g.seq(b.b);
+        if (ea && ea.length >= 1 && g.kindOf(ea[0]) == NodeKind.STR) latin = latin1Bytes(g.at(ea[0]));
+        if (!latin) continue;
+      } else if (b.kind != NodeKind.BYTES && b.kind != NodeKind.PYSTR && b.kind != NodeKind.BYTEARRAY) continue;
       let ptr: usize = 0;
       let len: usize = 0;
-      if (b.data) { ptr = b.data!.dataStart; len = <usize>b.data!.length; }
+      if (latin) { ptr = latin.dataStart; len = <usize>latin.length; }
+      else if (b.data) { ptr = b.data!.dataStart; len = <usize>b.data!.length; }
       else if (view && b.off + b.len <= <u64>viewLen) { ptr = view + <usize>b.off; len = <usize>b.len; }
       if (!ptr) continue;
       const inner = new PickleMachine(m.limits);

@@ -5,11 +5,15 @@ import { FormatModule, Sniff, SNIFF_NO } from "./format";
 import { SafetensorsFormat } from "./safetensors";
 import { NpyFormat } from "./npy";
 import { ZipFormat } from "./zipfile";
+import { GGUFFormat } from "./gguf";
+import { GGMLFormat } from "./ggml";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
   new NpyFormat(),
   new ZipFormat(),
+  new GGUFFormat(),
+  new GGMLFormat(),
 ];
 
 export function detect(s: Sniff): FormatModule | null {

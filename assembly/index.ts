@@ -211,3 +211,6 @@ export function kernel_to_f32(dtype: i32, src: usize, n: u32, dst: usize): i32 {
   return convertToF32(dtype, src, n, dst);
 }
 
+
+// ---- statistics over f32 windows (min, max, mean, std, NaN/Inf/zero counts, histogram) ----
+export { stats_begin, stats_update, stats_result, stats_end } from "./kernels/stats";

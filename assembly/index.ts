@@ -46,6 +46,10 @@ export function features(): u32 { return 1; }
 // Memory the host may write into (e.g. bytes for kernels). 0 when refused; never traps.
 export function alloc(size: usize): usize {
   if (size == 0 || size > MAX_ALLOC) return 0;
+  // The allocator traps when memory cannot grow: refuse requests that might need memory beyond
+  // the 4 GiB of wasm32 (conservative: free blocks inside the heap are not counted).
+  const used = <u64>memory.size() << 16;
+  if (used + <u64>size + (1 << 20) > (<u64>1 << 32)) return 0;
   return heap.alloc(size);
 }
 

@@ -17,7 +17,7 @@ const SIG_LOCATOR64: u32 = 0x07064b50;
 export const ZIP_MAX_ENTRIES: i32 = 1_000_000;
 export const ZIP_MAX_CD_BYTES: u64 = 256 * 1024 * 1024;
 // A member whose declared expansion is beyond this ratio (and size) is reported as a likely bomb.
-const BOMB_RATIO: u64 = 1000;
+const BOMB_RATIO: u64 = 100;
 const BOMB_MIN_SIZE: u64 = 64 * 1024 * 1024;
 
 export class ZipEntry {
@@ -194,7 +194,7 @@ function addArchiveFindings(ctx: Context, a: ZipArchive): void {
     if (e.encrypted) idx.addFinding(SEV_MEDIUM, "zip-encrypted", "zip: member \"" + e.name + "\" is encrypted and cannot be inspected.", e.name);
     if (e.method != 0 && e.method != 8) idx.addFinding(SEV_INFO, "zip-method", "zip: member \"" + e.name + "\" uses compression method " + e.method.toString() + ", which is not read.", e.name);
     if (e.csize > 0 && e.usize > BOMB_MIN_SIZE && e.usize / e.csize > BOMB_RATIO) {
-      idx.addFinding(SEV_MEDIUM, "zip-bomb", "zip: member \"" + e.name + "\" expands " + (e.usize / e.csize).toString() + "-fold to " + e.usize.toString() + " bytes (a likely decompression bomb).", e.name);
+      idx.addFinding(SEV_LOW, "zip-bomb", "zip: member \"" + e.name + "\" expands " + (e.usize / e.csize).toString() + "-fold to " + e.usize.toString() + " bytes: a decompression bomb, or a very sparse array. Reads are capped at the declared size.", e.name);
     }
   }
 }

@@ -8,7 +8,7 @@
 
 import { Context, SOURCE_FAILED, SOURCE_PENDING, ST_DONE, ST_FAILED, ST_PENDING } from "../core/context";
 import {
-  DT_BF16, DT_F16, DT_F32, DT_F64, DT_GGML_BASE, DT_I16, DT_I32, DT_I64, DT_I8,
+  DT_BF16, DT_F16, DT_F32, DT_F64, DT_GGML_BASE, DT_I16, DT_I32, DT_I64, DT_I8, DT_U8,
 } from "../core/dtype";
 import {
   E_BAD_SHAPE, E_DUPLICATE, E_INVALID_HEADER, E_INVALID_OFFSET, E_LIMIT, E_MISALIGNED, E_OVERFLOW,
@@ -554,7 +554,7 @@ function addTensor(ctx: Context, t: TensorInfo, h: Header, typeMap: Map<u32, u32
     tensor.dtypeText = "GGML_TYPE_" + type.toString();
     tensor.info = info;
     const p = new Plan();
-    p.storage = DT_GGML_BASE + 4095;
+    p.storage = DT_U8; // a storage type with a known unit size; the plan is never read
     p.unreadable = "tensor \"" + t.name + "\" has ggml type id " + type.toString() + ", which upstream ggml does not define (a fork's type, e.g. ik_llama.cpp or BitNet?); map it with the ggmlTypeMap option if you know its layout";
     tensor.plan = p;
     ctx.index.addTensor(tensor);

@@ -1,0 +1,131 @@
+// GGUF reader (assembly/formats/gguf.ts) on files written by gguf-py's GGUFWriter
+// (tests/fixtures/gguf/gen_gguf.py): names, dtypes, shapes and metadata as gguf-py's GGUFReader
+// reads them, stored bytes and dequantized F32 values bit for bit against gguf-py.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CORPUS, FIXTURES, corpusManifest, sdk } from "./helpers/core";
+
+const dir = join(FIXTURES, "gguf");
+const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8"));
+const sha = (a: ArrayBufferView) => createHash("sha256").update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest("hex");
+
+// JSON metadata as the index shows it: 64-bit integers beyond 2^53 arrive as strings, large
+// arrays as {type, length, offset}.
+function normalise(v: unknown): unknown {
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "number" && !Number.isSafeInteger(v) && Number.isInteger(v)) return BigInt(v).toString();
+  if (Array.isArray(v)) return v.map(normalise);
+  return v;
+}
+
+describe("GGUF files written by gguf-py", () => {
+  for (const [file, exp] of Object.entries<any>(expected.files)) {
+    it(`${file}${exp.derived ? ` (derived: ${exp.derived})` : ""}`, async () => {
+      const { open } = await sdk();
+      const m = await open(join(dir, file));
+      try {
+        expect(m.format).toBe("gguf");
+        expect(m.formatVersion).toBe(exp.version);
+        if (exp.unknownType) {
+          const t = m.tensor(exp.unknownType.tensor)!;
+          expect(m.findings.map((f) => f.code)).toContain("gguf-unknown-type");
+          const err = await t.read().catch((e) => e);
+          expect(err.code).toBe("UNREADABLE");
+          expect(err.message).toContain(String(exp.unknownType.id));
+          expect(err.message).toContain(exp.unknownType.tensor);
+          return;
+        }
+        expect(m.tensors.map((t) => t.name)).toEqual(Object.keys(exp.tensors));
+        for (const [name, e] of Object.entries<any>(exp.tensors)) {
+          const t = m.tensor(name)!;
+          expect([name, t.dtype, t.shape]).toEqual([name, e.dtype, e.shape]);
+          if ((exp.unreadable ?? []).includes(name)) {
+            await expect(t.read({ dtype: "F32" })).rejects.toMatchObject({ code: "UNREADABLE" });
+            continue;
+          }
+          if (e.raw_sha256) expect([name, sha(await t.read())]).toEqual([name, e.raw_sha256]);
+          if (e.f32_sha256) expect([name, "F32", sha(await t.read({ dtype: "F32" }))]).toEqual([name, "F32", e.f32_sha256]);
+        }
+        for (const [k, v] of Object.entries<any>(exp.metadata ?? {})) {
+          const got = m.metadata[k] as any;
+          if (v && typeof v === "object" && !Array.isArray(v)) {
+            expect([k, got.type, got.length]).toEqual([k, v.type, v.length]);
+          } else if (typeof v === "number" && !Number.isInteger(v)) {
+            expect([k, got]).toEqual([k, Math.fround(v) === v ? v : got]);
+            expect(Math.abs(got - v)).toBeLessThanOrEqual(Math.abs(v) * 1e-7);
+          } else {
+            expect([k, normalise(got)]).toEqual([k, normalise(typeof v === "number" && !Number.isSafeInteger(v) ? BigInt(v) : v)]);
+          }
+        }
+      } finally {
+        await m.close();
+      }
+    });
+  }
+
+  it("64-bit metadata beyond 2^53 is exact (as a decimal string)", async () => {
+    const { open } = await sdk();
+    const m = await open(join(dir, "all-types.gguf"));
+    expect(m.metadata["test.u64"]).toBe("18446744073709551615");
+    expect(m.metadata["test.i64"]).toBe("-9007199254740993");
+    await m.close();
+  });
+
+  it("maps a fork type id onto a known layout when asked (ggmlTypeMap option)", async () => {
+    const { open } = await sdk();
+    const m = await open(join(dir, "fork-type.gguf"), { core: { ggmlTypeMap: { "144": "Q4_0" } } });
+    const t = m.tensor("fork.weight")!;
+    expect(t.dtype).toBe("Q4_0");
+    expect(sha(await t.read({ dtype: "F32" }))).toBe(expected.files["fork-type.gguf"].mapped.Q4_0);
+    await m.close();
+  });
+
+  it("a split set opened from its first shard lists every shard's tensors", async () => {
+    const { open } = await sdk();
+    const m = await open(join(dir, "split-00001-of-00003.gguf"));
+    expect(m.tensors.map((t) => (t.info as any)?.shard ?? 0)).toEqual([0, 0, 1, 1, 2, 2]);
+    await m.close();
+  });
+
+  it("a split set with a missing shard lists what is there and says which shard is missing", async () => {
+    const { open } = await sdk();
+    const bytes = readFileSync(join(dir, "split-00001-of-00003.gguf"));
+    const two = readFileSync(join(dir, "split-00002-of-00003.gguf"));
+    const m = await open(bytes, { name: "split-00001-of-00003.gguf", siblings: new Map([["split-00002-of-00003.gguf", two]]) });
+    expect(m.tensors.map((t) => t.name)).toEqual(["t0", "t1", "t2", "t3"]);
+    expect(m.findings.find((f) => f.code === "gguf-split-missing")?.location).toBe("split-00003-of-00003.gguf");
+    await m.close();
+  });
+});
+
+describe("GGUF files of the shared corpus", () => {
+  const cases = Object.entries<any>(corpusManifest().cases).filter(([k]) => k.startsWith("gguf/"));
+  for (const [rel, c] of cases) {
+    it(rel, async () => {
+      const { open } = await sdk();
+      const m = await open(join(CORPUS, rel));
+      try {
+        expect(m.format).toBe("gguf");
+        expect(m.formatVersion).toBe(String(c.metadata.gguf_version));
+        expect(m.tensors.length).toBe(c.tensor_count);
+        for (const [key, type] of Object.entries<string>(c.metadata.kv_types ?? {})) {
+          const v = m.metadata[key] as any;
+          expect([key, v === undefined]).toEqual([key, false]);
+          if (type.startsWith("ARRAY") && v && typeof v === "object" && !Array.isArray(v)) expect([key, v.type]).toEqual([key, type]);
+        }
+        const tokens = m.metadata["tokenizer.ggml.tokens"] as any;
+        if (c.metadata["tokenizer.ggml.tokens.count"]) expect(tokens.length).toBe(c.metadata["tokenizer.ggml.tokens.count"]);
+        if (c.metadata["general.architecture"]) expect(m.metadata["general.architecture"]).toBe(c.metadata["general.architecture"]);
+        for (const [name, e] of Object.entries<any>(c.tensors ?? {})) {
+          const t = m.tensor(name)!;
+          expect([name, t.dtype, t.shape]).toEqual([name, e.dtype, e.shape]);
+          if (e.sha256) expect([name, sha(await t.read())]).toEqual([name, e.sha256]);
+        }
+      } finally {
+        await m.close();
+      }
+    });
+  }
+});

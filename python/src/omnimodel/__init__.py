@@ -1,0 +1,85 @@
+"""omnimodel: open any machine-learning model file (inspect, read tensors, scan, convert)
+safely, without executing anything. The formats live in one WebAssembly core (omnimodel.wasm,
+shipped in this package); CPython runs it with wasmtime, Pyodide with the JavaScript engine.
+
+    import omnimodel
+    with omnimodel.open("model.safetensors") as m:
+        print(m.format, list(m.tensors))
+        w = m.tensors["fc.weight"].numpy()
+"""
+
+import os
+from typing import Any, Dict, Optional
+
+from ._backend import IS_PYODIDE, core as _core
+from ._errors import ERROR_NAMES, OmnimodelError
+from ._model import Model, Tensor, open_source
+from ._sources import BytesSource, FileSource, Source, UrlSource, list_directory
+
+__all__ = ["open", "scan", "convert", "Model", "Tensor", "OmnimodelError", "Source", "FileSource", "BytesSource",
+           "UrlSource", "backend", "ERROR_NAMES"]
+__version__ = "0.1.0"
+
+
+def backend() -> str:
+    """"wasmtime" (CPython) or "pyodide"."""
+    return _core().backend
+
+
+def _choose_entry(core, d: str) -> str:
+    paths = list_directory(d)
+    import json
+
+    i = core.with_string(json.dumps(paths), lambda p, n: core.choose_entry(p, n))
+    if i < 0:
+        raise OmnimodelError("UNKNOWN_FORMAT", f"no model file found in the directory ({len(paths)} files)", file=d)
+    return paths[i]
+
+
+def _to_source(src, name: Optional[str], siblings, headers) -> Source:
+    if isinstance(src, Source):
+        return src
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return BytesSource(src, name or "bytes", siblings)
+    if isinstance(src, str) and (src.startswith("http://") or src.startswith("https://")):
+        return UrlSource(src, headers)
+    if isinstance(src, (str, os.PathLike)):
+        path = os.fspath(src)
+        if os.path.isdir(path):
+            entry = _choose_entry(_core(), path)
+            return FileSource(os.path.join(path, entry), os.path.abspath(path))
+        return FileSource(path)
+    raise OmnimodelError("BAD_ARGUMENT", "open() takes a path, a URL, bytes or a Source")
+
+
+def open(src, *, format: Optional[str] = None, name: Optional[str] = None, siblings: Optional[Dict[str, Any]] = None,
+         headers: Optional[Dict[str, str]] = None, options: Optional[Dict[str, Any]] = None) -> Model:
+    """Opens a model (a path, a directory, an http(s) URL, bytes, or a Source). Reads only what
+    the index needs. ``siblings`` maps relative paths to bytes for multi-file models given as bytes."""
+    core = _core()
+    return open_source(core, _to_source(src, name, siblings, headers), format=format, options=options)
+
+
+def scan(src, **kwargs) -> Dict[str, Any]:
+    """Opens, returns {"format", "findings", "highest"}, closes."""
+    with open(src, **kwargs) as m:
+        return {"format": m.format, "findings": m.findings, "highest": m.highest_severity}
+
+
+def convert(src, dest, dtype: str = "keep", on_progress=None, **kwargs) -> Dict[str, Any]:
+    """Writes the model as safetensors to dest (a path or a binary file object), streaming.
+    dtype: "keep", "F32", "F16" or "BF16". Returns {"tensors", "skipped", "bytes"}."""
+    from ._convert import write_safetensors
+
+    if dtype not in ("keep", "F32", "F16", "BF16"):
+        raise OmnimodelError("BAD_ARGUMENT", f'dtype must be keep, F32, F16 or BF16, not "{dtype}"')
+    with open(src, **kwargs) as m:
+        if hasattr(dest, "write"):
+            return write_safetensors(m, dest, dtype, on_progress)
+        with builtins_open(os.fspath(dest), "wb") as f:
+            return write_safetensors(m, f, dtype, on_progress)
+
+
+import builtins as _builtins  # noqa: E402  (open() above shadows the builtin)
+
+builtins_open = _builtins.open

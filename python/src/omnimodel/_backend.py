@@ -1,0 +1,184 @@
+"""The wasm core, instantiated once per process, behind one small interface for both backends:
+wasmtime on CPython (reads go straight into wasm memory) and the JavaScript engine's
+WebAssembly under Pyodide (one copy between the two heaps cannot be avoided there)."""
+
+import os
+import sys
+from importlib import resources
+
+from ._errors import OmnimodelError
+
+ABI_MAJOR = 1
+MASK = 0xFFFFFFFF
+
+# Exports used by this host (bindings/ABI.md); resolved once.
+FUNCTIONS = [
+    "abi_version", "features", "alloc", "free", "index_open", "job_set_name", "job_set_options",
+    "read_open", "read_output_length", "job_run", "job_need_source", "job_need_offset",
+    "job_need_length", "job_need_name", "job_need_name_length", "job_feed", "job_commit",
+    "job_source_found", "job_source_failed", "job_output_ptr", "job_output_length",
+    "job_output_offset", "job_result", "job_result_length", "job_error_code", "job_error_offset",
+    "job_error_message", "job_error_message_length", "job_close", "choose_entry", "dtype_code",
+]
+
+IS_PYODIDE = sys.platform == "emscripten"
+
+
+def wasm_bytes() -> bytes:
+    override = os.environ.get("OMNIMODEL_WASM")
+    if override:
+        with open(override, "rb") as f:
+            return f.read()
+    try:
+        return (resources.files("omnimodel") / "omnimodel.wasm").read_bytes()
+    except FileNotFoundError:
+        raise OmnimodelError("BAD_ARGUMENT", "omnimodel.wasm is missing from the package (build the wheel, or set OMNIMODEL_WASM)") from None
+
+
+class Core:
+    """Export functions as attributes (``core.job_run(h)``) plus memory access."""
+
+    backend = ""
+
+    def check_abi(self):
+        v = self.abi_version() & MASK
+        if v >> 16 != ABI_MAJOR:
+            raise OmnimodelError("ABI_MISMATCH", f"omnimodel.wasm speaks ABI {v >> 16}.{v & 0xFFFF}; this package needs {ABI_MAJOR}.x")
+
+    # -- memory ---------------------------------------------------------------------------
+    def read(self, ptr: int, n: int) -> bytes:
+        raise NotImplementedError
+
+    def write(self, ptr: int, data) -> None:
+        raise NotImplementedError
+
+    def copy_to(self, ptr: int, n: int, dest: memoryview) -> None:
+        """Copies n bytes at ptr into dest (a writable byte memoryview of length n)."""
+        raise NotImplementedError
+
+    def fill(self, ptr: int, n: int, readinto) -> None:
+        """Lets readinto(memoryview) write n bytes at ptr: zero-copy where the backend allows."""
+        raise NotImplementedError
+
+    # -- strings --------------------------------------------------------------------------
+    def string(self, ptr: int, n: int) -> str:
+        return self.read(ptr & MASK, n & MASK).decode("utf-8", "replace") if n else ""
+
+    def with_string(self, s: str, fn):
+        b = s.encode("utf-8")
+        p = self.alloc(max(len(b), 1)) & MASK
+        if not p:
+            raise OmnimodelError("NO_MEMORY", "the core could not allocate memory for a string")
+        try:
+            if b:
+                self.write(p, b)
+            return fn(p, len(b))
+        finally:
+            self.free(p)
+
+
+class WasmtimeCore(Core):
+    backend = "wasmtime"
+
+    def __init__(self, data: bytes):
+        import wasmtime
+
+        self._engine = wasmtime.Engine()
+        self._store = store = wasmtime.Store(self._engine)
+        module = wasmtime.Module(self._engine, data)
+        if len(module.imports):
+            raise OmnimodelError("BAD_ARGUMENT", "omnimodel.wasm must have no imports")
+        instance = wasmtime.Instance(store, module, [])
+        ex = instance.exports(store)
+        self._memory = ex["memory"]
+        f64 = wasmtime.ValType.f64()
+        for name in FUNCTIONS:
+            f = ex[name]
+            floats = [i for i, t in enumerate(f.type(store).params) if t == f64]
+            setattr(self, name, _bind(f, store, floats))
+        self.check_abi()
+
+    def _view(self, ptr: int, n: int) -> memoryview:
+        # A ctypes array over linear memory: valid until the next call that may grow memory.
+        return memoryview(self._memory.get_buffer_ptr(self._store, n, ptr)).cast("B")
+
+    def read(self, ptr, n):
+        return bytes(self._view(ptr, n)) if n else b""
+
+    def write(self, ptr, data):
+        if len(data):
+            self._view(ptr, len(data))[:] = data
+
+    def copy_to(self, ptr, n, dest):
+        if n:
+            dest[:n] = self._view(ptr, n)
+
+    def fill(self, ptr, n, readinto):
+        if n:
+            readinto(self._view(ptr, n))
+
+
+def _bind(f, store, floats):
+    # wasmtime-py converts only floats to f64 parameters (offsets and sizes): cast those.
+    if not floats:
+        return lambda *a: f(store, *a)
+
+    def call(*a):
+        a = list(a)
+        for i in floats:
+            a[i] = float(a[i])
+        return f(store, *a)
+
+    return call
+
+
+class PyodideCore(Core):
+    backend = "pyodide"
+
+    def __init__(self, data: bytes):
+        import js
+        from pyodide.ffi import to_js
+
+        self._js = js
+        module = js.WebAssembly.Module.new(to_js(data))
+        if js.WebAssembly.Module.imports(module).length:
+            raise OmnimodelError("BAD_ARGUMENT", "omnimodel.wasm must have no imports")
+        instance = js.WebAssembly.Instance.new(module, js.Object.new())
+        ex = instance.exports
+        self._memory = ex.memory
+        for name in FUNCTIONS:
+            f = getattr(ex, name)
+            setattr(self, name, f)
+        self.check_abi()
+
+    def _u8(self, ptr, n):
+        return self._js.Uint8Array.new(self._memory.buffer, ptr, n)
+
+    def read(self, ptr, n):
+        return self._u8(ptr, n).to_bytes() if n else b""
+
+    def write(self, ptr, data):
+        if len(data):
+            self._u8(ptr, len(data)).assign(data)
+
+    def copy_to(self, ptr, n, dest):
+        if n:
+            self._u8(ptr, n).assign_to(dest[:n])
+
+    def fill(self, ptr, n, readinto):
+        if n:
+            tmp = bytearray(n)
+            readinto(memoryview(tmp))
+            # Memory may not grow between feed and commit, but re-take the view anyway.
+            self._u8(ptr, n).assign(tmp)
+
+
+_core = None
+
+
+def core() -> Core:
+    global _core
+    if _core is None:
+        data = wasm_bytes()
+        _core = PyodideCore(data) if IS_PYODIDE else WasmtimeCore(data)
+    return _core

@@ -1,0 +1,207 @@
+"""Model and Tensor: the index the core produced, plus reads driven through the same loop."""
+
+import json
+from typing import Any, Dict, Iterator, List, Optional
+
+from ._backend import MASK, Core
+from ._driver import SourceTable, drive, steps
+from ._dtypes import COMPLEX, DTYPE_CODES, ML_DTYPES, MEMORYVIEW_FORMAT, NUMPY_DTYPE
+from ._errors import OmnimodelError
+
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+CHUNK = 8 * 1024 * 1024
+
+
+def severity_rank(s: str) -> int:
+    return SEVERITIES.index(s) + 1 if s in SEVERITIES else 0
+
+
+class Tensor:
+    def __init__(self, model: "Model", position: int, info: Dict[str, Any]):
+        self._model = model
+        self._position = position
+        self.name: str = info["name"]
+        self.dtype: str = info["dtype"]
+        self.shape = tuple(int(d) for d in info["shape"])
+        self.byte_length = int(info["byteLength"])
+        self.info = info.get("info")
+
+    def __repr__(self):
+        return f"Tensor({self.name!r}, {self.dtype}, {list(self.shape)})"
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    def output_byte_length(self, dtype: Optional[str] = None) -> int:
+        h = self._model._open_read(self._position, dtype)
+        try:
+            return int(self._model._core.read_output_length(h))
+        finally:
+            self._model._core.job_close(h)
+
+    def read_into(self, buffer, dtype: Optional[str] = None) -> int:
+        """Reads every value into buffer (a writable buffer of at least output_byte_length
+        bytes): little-endian, C order. Returns the bytes written."""
+        dest = memoryview(buffer).cast("B")
+        model, core = self._model, self._model._core
+        h = model._open_read(self._position, dtype)
+        written = 0
+        try:
+            total = int(core.read_output_length(h))
+            if len(dest) < total:
+                raise OmnimodelError("BAD_ARGUMENT", f"the buffer holds {len(dest)} bytes; the tensor needs {total}", file=model.source.name)
+            for s in steps(core, h, model._table):
+                if s[0] == "output":
+                    _, p, n, off = s
+                    core.copy_to(p, n, dest[off:off + n])
+                    written += n
+                else:
+                    _, src, src_off, n, off = s
+                    for done in range(0, n, CHUNK):
+                        k = min(CHUNK, n - done)
+                        src.readinto(dest[off + done:off + done + k], src_off + done)
+                    written += n
+        finally:
+            core.job_close(h)
+        return written
+
+    def read(self, dtype: Optional[str] = None) -> memoryview:
+        """The values as a memoryview of the right format and shape (bytes for types Python has
+        no format for; complex types get a trailing axis of 2)."""
+        dt = dtype or self.dtype
+        buf = bytearray(self.output_byte_length(dtype))
+        self.read_into(buf, dtype)
+        mv = memoryview(buf)
+        fmt = MEMORYVIEW_FORMAT.get(dt)
+        if fmt is None:
+            return mv
+        shape = list(self.shape) + ([2] if dt in COMPLEX else [])
+        if any(d == 0 for d in shape):
+            return mv.cast(fmt)  # memoryview cannot carry a zero-length axis
+        return mv.cast(fmt, shape)
+
+    def numpy(self, dtype: Optional[str] = None):
+        """The values as a numpy array (needs numpy). BF16/F8 use ml_dtypes when it is installed,
+        else their bits as unsigned integers."""
+        import numpy as np
+
+        dt = dtype or self.dtype
+        buf = bytearray(self.output_byte_length(dtype))
+        self.read_into(buf, dtype)
+        npdt = NUMPY_DTYPE.get(dt)
+        if dt in ML_DTYPES:
+            try:
+                import ml_dtypes
+
+                npdt = getattr(ml_dtypes, ML_DTYPES[dt])
+            except ImportError:
+                pass
+        if npdt is None:
+            return np.frombuffer(buf, dtype="u1")
+        return np.frombuffer(buf, dtype=npdt).reshape(self.shape)
+
+    def chunks(self, dtype: Optional[str] = None) -> Iterator[bytes]:
+        """The values in order as bytes chunks of bounded size (for tensors too large to hold)."""
+        model, core = self._model, self._model._core
+        h = model._open_read(self._position, dtype)
+        try:
+            for s in steps(core, h, model._table):
+                if s[0] == "output":
+                    yield core.read(s[1], s[2])
+                else:
+                    _, src, src_off, n, _ = s
+                    for done in range(0, n, CHUNK):
+                        k = min(CHUNK, n - done)
+                        b = bytearray(k)
+                        src.readinto(memoryview(b), src_off + done)
+                        yield bytes(b)
+        finally:
+            core.job_close(h)
+
+
+class Tensors(dict):
+    """name -> Tensor, in the order the file lists them (the first of duplicate names wins)."""
+
+
+class Model:
+    def __init__(self, core: Core, handle: int, table: SourceTable, index: Dict[str, Any]):
+        self._core = core
+        self._handle = handle
+        self._table = table
+        self._closed = False
+        self.index = index
+        self.format: str = index["format"]
+        self.format_version = index.get("formatVersion")
+        self.metadata: Dict[str, Any] = index.get("metadata") or {}
+        self.graph = index.get("graph")
+        self.findings: List[Dict[str, Any]] = index.get("findings") or []
+        self.children: List[Dict[str, Any]] = index.get("children") or []
+        self.tensor_list = [Tensor(self, i, t) for i, t in enumerate(index.get("tensors") or [])]
+        self.tensors = Tensors()
+        for t in self.tensor_list:
+            self.tensors.setdefault(t.name, t)
+
+    def __repr__(self):
+        return f"Model({self.format}, {len(self.tensor_list)} tensors, {self.source.name!r})"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def source(self):
+        return self._table.main
+
+    @property
+    def highest_severity(self) -> str:
+        best = max((severity_rank(f.get("severity", "")) for f in self.findings), default=0)
+        return SEVERITIES[best - 1] if best else "none"
+
+    def _open_read(self, position: int, dtype: Optional[str]) -> int:
+        if self._closed:
+            raise OmnimodelError("BAD_ARGUMENT", "the model is closed", file=self.source.name)
+        code = 0
+        if dtype is not None:
+            if dtype not in DTYPE_CODES:
+                raise OmnimodelError("BAD_DTYPE", f'unknown dtype "{dtype}"', file=self.source.name)
+            code = DTYPE_CODES[dtype]
+        h = self._core.read_open(self._handle, position, code)
+        if h <= 0:
+            raise OmnimodelError("NOT_FOUND", f"tensor #{position} cannot be read", file=self.source.name)
+        return h
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        self._core.job_close(self._handle)
+        self._table.close()
+
+
+def open_source(core: Core, source, format: Optional[str] = None, options: Optional[Dict[str, Any]] = None) -> Model:
+    h = core.index_open(float(source.size))
+    if h <= 0:
+        raise OmnimodelError("BAD_ARGUMENT", f"cannot index a source of {source.size} bytes", file=source.name)
+    table = SourceTable(source)
+    try:
+        core.with_string(source.base_name, lambda p, n: core.job_set_name(h, p, n))
+        opts = dict(options or {})
+        if format:
+            opts["format"] = format
+        if opts:
+            rc = core.with_string(json.dumps(opts), lambda p, n: core.job_set_options(h, p, n))
+            if rc != 0:
+                raise OmnimodelError("BAD_ARGUMENT", "the core refused the options", file=source.name)
+        drive(core, h, table)
+        index = json.loads(core.string(core.job_result(h) & MASK, core.job_result_length(h) & MASK))
+        return Model(core, h, table, index)
+    except BaseException:
+        core.job_close(h)
+        table.close()
+        raise

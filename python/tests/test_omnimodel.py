@@ -1,0 +1,318 @@
+"""Tests of the omnimodel Python package. The same file runs under pytest on CPython (wasmtime
+backend) and inside Pyodide in Node (tests/hosts/pyodide-run.mjs calls every test_* function),
+so it uses plain asserts and no pytest fixtures.
+
+Facts come from tests/conformance/facts.json, written by numpy/torch/safetensors
+(tests/fixtures/hosts/generate.py), never by omnimodel.
+"""
+
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+import threading
+
+import omnimodel
+from omnimodel import OmnimodelError
+
+ROOT = os.environ.get("OMNIMODEL_REPO") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIX = os.path.join(ROOT, "tests", "fixtures", "hosts")
+IS_PYODIDE = sys.platform == "emscripten"
+
+with open(os.path.join(ROOT, "tests", "conformance", "facts.json")) as _f:
+    FACTS = json.load(_f)["cases"]
+
+
+def fixture(name):
+    return os.path.join(FIX, name)
+
+
+def sha(b) -> str:
+    return hashlib.sha256(bytes(b)).hexdigest()
+
+
+def raises(code, fn, *args, **kwargs):
+    try:
+        fn(*args, **kwargs)
+    except OmnimodelError as e:
+        assert e.code == code, f"expected {code}, got {e.code}: {e}"
+        return e
+    raise AssertionError(f"expected OmnimodelError {code}, nothing was raised")
+
+
+def observe(src, **kw):
+    """What this host sees of a model, in the shape of a facts.json case."""
+    try:
+        m = omnimodel.open(src, **kw)
+    except OmnimodelError as e:
+        return {"error": e.code}
+    with m:
+        tensors = []
+        for t in m.tensor_list:
+            raw = t.read()
+            obs = {"name": t.name, "dtype": t.dtype, "shape": list(t.shape), "byteLength": t.byte_length, "sha256": sha(raw)}
+            try:
+                obs["f32_sha256"] = sha(t.read("F32"))
+            except OmnimodelError as e:
+                obs["f32_error"] = e.code
+            tensors.append(obs)
+        return {"format": m.format, "highest": m.highest_severity, "metadata": m.metadata, "tensors": sorted(tensors, key=lambda t: t["name"])}
+
+
+def mismatches(fact, obs):
+    out = []
+    if "error" in fact:
+        if obs.get("error") != fact["error"]:
+            out.append(f"error: expected {fact['error']}, got {obs.get('error') or 'no error'}")
+        return out
+    if "error" in obs:
+        return [f"unexpected error {obs['error']}"]
+    for k in ("format", "highest"):
+        if obs[k] != fact[k]:
+            out.append(f"{k}: expected {fact[k]}, got {obs[k]}")
+    for k, v in (fact.get("metadata") or {}).items():
+        if obs["metadata"].get(k) != v:
+            out.append(f"metadata[{k}]: expected {v!r}, got {obs['metadata'].get(k)!r}")
+    if [t["name"] for t in obs["tensors"]] != [t["name"] for t in fact["tensors"]]:
+        return out + [f"tensor names: expected {[t['name'] for t in fact['tensors']]}, got {[t['name'] for t in obs['tensors']]}"]
+    for ft, ot in zip(fact["tensors"], obs["tensors"]):
+        for k in ("dtype", "shape", "byteLength", "sha256", "f32_sha256"):
+            if k in ft and ot.get(k) != ft[k]:
+                out.append(f"{ft['name']}.{k}: expected {ft[k]}, got {ot.get(k)}")
+    return out
+
+
+def test_conformance_from_paths():
+    bad = {}
+    for case in FACTS:
+        got = mismatches(case, observe(os.path.join(ROOT, case["file"])))
+        if got:
+            bad[case["file"]] = got
+    assert not bad, bad
+    assert len(FACTS) >= 8
+
+
+def test_conformance_from_bytes():
+    bad = {}
+    for case in FACTS:
+        with open(os.path.join(ROOT, case["file"]), "rb") as f:
+            data = f.read()
+        got = mismatches(case, observe(data, name=os.path.basename(case["file"])))
+        if got:
+            bad[case["file"]] = got
+    assert not bad, bad
+
+
+def test_backend_matches_runtime():
+    assert omnimodel.backend() == ("pyodide" if IS_PYODIDE else "wasmtime")
+
+
+def test_inspect_and_mapping():
+    with omnimodel.open(fixture("mixed.safetensors")) as m:
+        assert m.format == "safetensors"
+        assert m.metadata == {"producer": "generate.py"}
+        assert set(m.tensors) == {"layer.weight", "layer.bias", "emb", "steps", "mask", "bytes", "scale", "empty"}
+        w = m.tensors["layer.weight"]
+        assert (w.dtype, w.shape, w.byte_length, w.size) == ("F32", (4, 3), 48, 12)
+        assert m.index["format"] == "safetensors"
+        assert m.highest_severity == "none"
+
+
+def test_read_memoryview_formats_and_shapes():
+    with omnimodel.open(fixture("mixed.safetensors")) as m:
+        steps = m.tensors["steps"].read()
+        assert (steps.format, steps.shape) == ("q", (2, 3))
+        assert steps.tolist() == [[-3, -2, -1], [0, 1, 2]]
+        assert m.tensors["mask"].read().tolist() == [True, False, True]
+        assert m.tensors["bytes"].read().tolist() == list(range(0, 250, 10))
+        scale = m.tensors["scale"].read()
+        assert (scale.format, scale.shape, scale[()]) == ("d", (), 0.5)
+        assert m.tensors["empty"].read().nbytes == 0
+        # F16 and BF16 keep their bits; F32 reads give the values numpy/torch computed.
+        bias = m.tensors["layer.bias"]
+        assert bias.read().format == "H"
+        fact = next(t for c in FACTS if c["file"].endswith("mixed.safetensors") for t in c["tensors"] if t["name"] == "layer.bias")
+        f32 = bias.read("F32")
+        assert f32.format == "f" and f32.shape == (3,)
+        assert sha(f32) == fact["f32_sha256"]
+        assert [round(x, 6) for x in f32.tolist()] == [round(x, 6) for x in fact["first_f32"]]
+
+
+def test_read_into_and_chunks():
+    with omnimodel.open(fixture("arrays.npz")) as m:
+        y = m.tensors["y"]
+        buf = bytearray(y.output_byte_length())
+        assert y.read_into(buf) == 32
+        assert memoryview(buf).cast("f").tolist() == [i * 0.25 for i in range(8)]
+        assert b"".join(y.chunks()) == bytes(buf)
+        raises("BAD_ARGUMENT", y.read_into, bytearray(4))
+        raises("BAD_DTYPE", y.read, "F33")
+
+
+def test_numpy_when_available():
+    try:
+        import numpy as np
+    except ImportError:
+        np = None
+    with omnimodel.open(fixture("fortran_be.npy")) as m:
+        t = m.tensor_list[0]
+        if np is None:
+            try:
+                t.numpy()
+            except ImportError:
+                pass
+            else:
+                raise AssertionError("numpy() without numpy must raise ImportError")
+            assert [round(v, 12) for v in t.read().tolist()[1]] == [round((4 * 1 + c) / 7.0, 12) for c in range(4)]
+        else:
+            a = t.numpy()
+            assert a.dtype == np.dtype("<f8") and a.shape == (3, 4)
+            assert np.array_equal(a, np.arange(12).reshape(3, 4) / 7.0)
+
+
+def test_scan_findings():
+    r = omnimodel.scan(fixture("trailing.npy"))
+    assert r["format"] == "npy" and r["highest"] == "info"
+    assert [f["code"] for f in r["findings"]] == ["trailing-bytes"]
+    assert omnimodel.scan(fixture("empty.safetensors"))["highest"] == "low"
+
+
+def test_convert_streams_safetensors_and_reads_back():
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "out.safetensors")
+        r = omnimodel.convert(fixture("fortran_be.npy"), out)
+        assert r["tensors"] == 1 and r["skipped"] == []
+        assert os.path.getsize(out) == r["bytes"]
+        with omnimodel.open(out) as m:
+            assert m.format == "safetensors"
+            assert m.metadata["format"] == "npy"
+            (t,) = m.tensor_list
+            assert (t.dtype, t.shape) == ("F64", (3, 4))
+            case = next(c for c in FACTS if c["file"].endswith("fortran_be.npy"))
+            assert sha(t.read()) == case["tensors"][0]["sha256"]
+        # To a file object, converting floats to F16.
+        bio = io.BytesIO()
+        r = omnimodel.convert(fixture("mixed.safetensors"), bio, dtype="F16")
+        with omnimodel.open(bio.getvalue()) as m:
+            assert m.tensors["layer.weight"].dtype == "F16"
+            assert m.tensors["steps"].dtype == "I64"
+        raises("BAD_ARGUMENT", omnimodel.convert, fixture("mixed.safetensors"), bio, dtype="F8")
+
+
+def test_convert_is_byte_identical_to_the_typescript_writer():
+    # tests/hosts/run.sh writes the TypeScript SDK's conversion next to the fixtures' copy.
+    ref = os.environ.get("OMNIMODEL_TS_CONVERTED")
+    bio = io.BytesIO()
+    omnimodel.convert(fixture("mixed.safetensors"), bio)
+    data = bio.getvalue()
+    header_len = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + header_len])
+    assert list(header)[0] == "__metadata__" and header["__metadata__"]["producer"] == "generate.py"
+    assert (8 + header_len) % 8 == 0
+    if ref:
+        with open(ref, "rb") as f:
+            assert f.read() == data
+
+
+def test_typed_errors():
+    e = raises("INCOMPLETE_BUFFER", omnimodel.open, fixture("truncated.safetensors"))
+    assert isinstance(e, Exception) and "truncated.safetensors" in str(e)
+    raises("SOURCE_MISSING", omnimodel.open, fixture("does-not-exist.safetensors"))
+    raises("UNKNOWN_FORMAT", omnimodel.open, b"\x00" * 64)
+    raises("BAD_ARGUMENT", omnimodel.open, 42)
+    with omnimodel.open(fixture("stored.npz")) as m:
+        t = m.tensors["x"]
+    raises("BAD_ARGUMENT", t.read)  # the model is closed
+
+
+def test_directory_and_sibling_containment():
+    with tempfile.TemporaryDirectory() as d:
+        with open(fixture("mixed.safetensors"), "rb") as f:
+            data = f.read()
+        with open(os.path.join(d, "model.safetensors"), "wb") as f:
+            f.write(data)
+        with open(os.path.join(d, "notes.txt"), "w") as f:
+            f.write("hello")
+        with omnimodel.open(d) as m:
+            assert m.format == "safetensors" and os.path.basename(m.source.name) == "model.safetensors"
+        from omnimodel._sources import resolve_inside
+
+        raises("PATH_VIOLATION", resolve_inside, d, "../x", "model")
+        raises("SOURCE_MISSING", resolve_inside, d, "missing.bin", "model")
+        if hasattr(os, "symlink") and not IS_PYODIDE:
+            outside = tempfile.mkdtemp()
+            try:
+                with open(os.path.join(outside, "secret.bin"), "wb") as f:
+                    f.write(b"x")
+                os.symlink(os.path.join(outside, "secret.bin"), os.path.join(d, "link.bin"))
+                raises("PATH_VIOLATION", resolve_inside, d, "link.bin", "model")
+            finally:
+                os.remove(os.path.join(outside, "secret.bin"))
+                os.rmdir(outside)
+
+
+class _RangeServer:
+    """A local HTTP server that honours single Range requests (http.server does not)."""
+
+    def __init__(self, directory):
+        import http.server
+
+        root = directory
+        self.requests = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                path = os.path.join(root, os.path.basename(self.path))
+                if not os.path.isfile(path):
+                    self.send_error(404)
+                    return
+                size = os.path.getsize(path)
+                rng = self.headers.get("Range", "")
+                outer.requests.append(rng)
+                if not rng.startswith("bytes="):
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(size))
+                    self.end_headers()
+                    with open(path, "rb") as f:
+                        self.wfile.write(f.read())
+                    return
+                a, b = rng[6:].split("-")
+                a, b = int(a), min(int(b), size - 1)
+                with open(path, "rb") as f:
+                    f.seek(a)
+                    body = f.read(b - a + 1)
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {a}-{b}/{size}")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_url_with_range_requests():
+    if IS_PYODIDE:
+        # No synchronous HTTP in Pyodide under Node: the error says what to do instead.
+        e = raises("UNSUPPORTED", omnimodel.open, "http://127.0.0.1:9/mixed.safetensors")
+        assert "pyfetch" in str(e)
+        return
+    srv = _RangeServer(FIX)
+    try:
+        case = next(c for c in FACTS if c["file"].endswith("mixed.safetensors"))
+        assert not mismatches(case, observe(srv.url + "mixed.safetensors"))
+        assert all(r.startswith("bytes=") for r in srv.requests)
+        raises("IO", omnimodel.open, srv.url + "missing.safetensors")
+    finally:
+        srv.close()

@@ -75,10 +75,16 @@ export function f16ToF32(src: usize, n: usize, dst: usize, simd: bool): void {
 export function bf16ToF32(src: usize, n: usize, dst: usize, simd: bool): void {
   let i: usize = 0;
   if (simd) {
-    for (; i + 8 <= n; i += 8) {
-      const v = v128.load(src + (i << 1));
-      v128.store(dst + (i << 2), i32x4.shl(i32x4.extend_low_i16x8_u(v), 16));
-      v128.store(dst + (i << 2), i32x4.shl(i32x4.extend_high_i16x8_u(v), 16), 16);
+    // one shuffle per four outputs: bytes [0, 0, lo, hi] for each element
+    const z = i32x4.splat(0);
+    for (; i + 16 <= n; i += 16) {
+      const a = v128.load(src + (i << 1));
+      const b = v128.load(src + (i << 1), 16);
+      const o = dst + (i << 2);
+      v128.store(o, i8x16.shuffle(z, a, 0, 0, 16, 17, 0, 0, 18, 19, 0, 0, 20, 21, 0, 0, 22, 23));
+      v128.store(o, i8x16.shuffle(z, a, 0, 0, 24, 25, 0, 0, 26, 27, 0, 0, 28, 29, 0, 0, 30, 31), 16);
+      v128.store(o, i8x16.shuffle(z, b, 0, 0, 16, 17, 0, 0, 18, 19, 0, 0, 20, 21, 0, 0, 22, 23), 32);
+      v128.store(o, i8x16.shuffle(z, b, 0, 0, 24, 25, 0, 0, 26, 27, 0, 0, 28, 29, 0, 0, 30, 31), 48);
     }
   }
   for (; i < n; i++) {

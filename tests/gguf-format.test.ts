@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CORPUS, FIXTURES, corpusManifest, sdk } from "./helpers/core";
+import { bytesAt, loadKernels, put } from "./kernels-wasm";
 
 const dir = join(FIXTURES, "gguf");
 const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8"));
@@ -126,6 +127,57 @@ describe("GGUF files of the shared corpus", () => {
       } finally {
         await m.close();
       }
+    });
+  }
+});
+
+describe("reading quantized tensors larger than one read window", () => {
+  // Random blocks with finite f16 scales; the expected F32 comes from the dequantization kernel
+  // called once on the whole tensor (that kernel is checked against gguf-py in kernels-ggml).
+  for (const [typeName, id, blockBytes, scaleOffsets] of [["Q4_0", 2, 18, [0]], ["Q4_K", 12, 144, [0, 2]], ["IQ2_XS", 17, 74, [0]]] as const) {
+    it(`${typeName}: streamed windows equal one whole-tensor dequantization`, async () => {
+      const blocks = Math.ceil((9 * 1024 * 1024) / blockBytes); // spans three 4 MiB windows
+      const perBlock = typeName === "Q4_0" ? 32 : 256;
+      const data = new Uint8Array(blocks * blockBytes);
+      let x = 12345;
+      for (let i = 0; i < data.length; i++) { x = (x * 1103515245 + 12345) >>> 0; data[i] = x >>> 24; }
+      for (let b = 0; b < blocks; b++) {
+        for (const o of scaleOffsets) {
+          const hi = b * blockBytes + o + 1;
+          if ((data[hi] & 0x7c) === 0x7c) data[hi] &= 0xbf;
+        }
+      }
+      // GGUF v3: one KV, one tensor [perBlock * blocks]
+      const name = Buffer.from("big.weight");
+      const head: number[] = [];
+      const u32 = (v: number) => { for (let i = 0; i < 4; i++) head.push((v >>> (8 * i)) & 255); };
+      const u64 = (v: number) => { u32(v >>> 0); u32(Math.floor(v / 2 ** 32)); };
+      head.push(...Buffer.from("GGUF")); u32(3); u64(1); u64(0);
+      u64(name.length); head.push(...name); u32(1); u64(perBlock * blocks); u32(id); u64(0);
+      while (head.length % 32) head.push(0);
+      const file = new Uint8Array(head.length + data.length);
+      file.set(head);
+      file.set(data, head.length);
+
+      const k = loadKernels();
+      const n = perBlock * blocks;
+      const src = put(k, data);
+      const dst = k.alloc(n * 4);
+      expect(k.dequantizeGGML(id, src, n, dst, 1)).toBe(0);
+      const want = sha(bytesAt(k, dst, n * 4));
+
+      const { open } = await sdk();
+      const m = await open(file, { name: "big.gguf" });
+      const t = m.tensor("big.weight")!;
+      expect(t.dtype).toBe(typeName);
+      expect(sha(await t.read({ dtype: "F32" }))).toBe(want);
+      let parts = 0;
+      const h = createHash("sha256");
+      for await (const c of t.chunks({ dtype: "F32" })) { parts++; h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)); }
+      expect(parts).toBeGreaterThan(2);
+      expect(h.digest("hex")).toBe(want);
+      expect(sha(await t.read())).toBe(sha(data));
+      await m.close();
     });
   }
 });

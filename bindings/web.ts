@@ -1,12 +1,23 @@
-// The package entry for browsers, Deno and Workers: the wasm is fetched next to this module
-// unless init() is given bytes or a precompiled WebAssembly.Module (required on Workers).
+// The package entry for browsers, Deno and Workers. The core is fetched next to this module
+// (compiled while it streams in when served as application/wasm) unless init() is given bytes
+// or a precompiled WebAssembly.Module — required on Cloudflare Workers, which forbid compiling
+// at run time.
 import { configure } from "../ts/open.js";
+
+// The standalone ESM bundle (bindings/build-web.mjs) sits next to its omnimodel.wasm; the
+// compiled package (dist/bindings/web.js) finds it in build/.
+declare const __OMNIMODEL_WASM__: string | undefined;
+const WASM_PATH = typeof __OMNIMODEL_WASM__ === "string" ? __OMNIMODEL_WASM__ : "../../build/omnimodel.wasm";
 
 configure({
   loadWasm: async () => {
-    const url = new URL("../../build/omnimodel.wasm", import.meta.url);
+    const url = new URL(WASM_PATH, import.meta.url);
     const res = await fetch(url);
     if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
+    const type = res.headers.get("content-type") ?? "";
+    if (type.startsWith("application/wasm") && typeof WebAssembly.compileStreaming === "function") {
+      return WebAssembly.compileStreaming(res);
+    }
     return new Uint8Array(await res.arrayBuffer());
   },
 });

@@ -2,10 +2,16 @@
 // a contract (README): scan exits 0 below the threshold, 1 at or above it, 2 when unreadable.
 
 import { closeSync, openSync, writeSync, renameSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import "../bindings/node.js";
 import { open } from "./open.js";
 import { OmnimodelError } from "./errors.js";
-import { severityRank, type Model, type Finding } from "./model.js";
+import { severityRank, type Model, type Finding, type Severity } from "./model.js";
+import { scanPath } from "./scan/walk.js";
+import { toSarif } from "./scan/sarif.js";
+import { renderTable } from "./scan/table.js";
+import { packageVersion } from "./scan/version.js";
 import { planSafetensors, safetensorsChunks, type ConvertDtype } from "./writers/safetensors.js";
 import { npyHeader } from "./writers/npy.js";
 
@@ -15,7 +21,7 @@ usage:
   omnimodel inspect FILE|DIR|URL [--json]
   omnimodel dump FILE TENSOR [--out OUT.npy] [--head N] [--dtype F32|F16|BF16]
   omnimodel convert IN OUT.safetensors [--dtype keep|F32|F16|BF16]
-  omnimodel scan FILE|DIR|URL [--json] [--fail-on critical|high|medium|low|info]
+  omnimodel scan FILE|DIR|URL [--json | --sarif] [--fail-on critical|high|medium|low|info]
 `;
 
 interface Args {
@@ -181,23 +187,25 @@ async function convert(a: Args): Promise<number> {
 }
 
 async function scanCmd(a: Args): Promise<number> {
-  const file = a.positional[0];
-  if (!file) return usage();
+  const target = a.positional[0];
+  if (!target) return usage();
   const failOn = flagString(a, "--fail-on") ?? "high";
-  const threshold = severityRank(failOn);
-  if (threshold <= 0) throw new OmnimodelError("BAD_ARGUMENT", `--fail-on must be critical, high, medium, low or info, not ${failOn}`);
-  const m = await open(file);
-  try {
-    const hit = m.findings.some((f) => severityRank(f.severity) >= threshold);
-    if (a.flags.has("--json")) out(JSON.stringify({ file, format: m.format, findings: m.findings, highest: m.highestSeverity }));
-    else {
-      out(`${file}: ${m.format}, highest severity ${m.highestSeverity}`);
-      printFindings(m.findings);
-    }
-    return hit ? 1 : 0;
-  } finally {
-    await m.close();
-  }
+  if (severityRank(failOn) <= 0) throw new OmnimodelError("BAD_ARGUMENT", `--fail-on must be critical, high, medium, low or info, not ${failOn}`);
+  const report = await scanPath(target, { failOn: failOn as Severity, format: flagString(a, "--format") });
+  if (a.flags.has("--sarif")) out(JSON.stringify(toSarif(report, { version: packageVersion(), baseUri: sarifBase(target, report.kind) })));
+  else if (a.flags.has("--json")) {
+    // a single file keeps the flat {file, format, findings, highest} shape next to the full report
+    const f = report.files[0];
+    const flat = report.kind === "file" ? { file: target, format: f.format, findings: f.findings, highest: f.highest } : {};
+    out(JSON.stringify({ ...flat, ...report }));
+  } else out(renderTable(report));
+  return report.exitCode;
+}
+
+function sarifBase(target: string, kind: "file" | "directory"): string | undefined {
+  if (/^https?:\/\//i.test(target)) return undefined;
+  const dir = kind === "directory" ? resolve(target) : dirname(resolve(target));
+  return pathToFileURL(dir).href.replace(/\/?$/, "/");
 }
 
 function flagString(a: Args, name: string): string | undefined {

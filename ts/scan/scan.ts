@@ -1,0 +1,47 @@
+// Scanning one input: open it with the core (which reads the structure, never runs it), keep its
+// findings, add the plain-language impact, and classify failures: "skipped" for files that are
+// not models at all, "unreadable" for model files the core could not read.
+
+import { open, type ModelInput, type OpenOptions } from "../open.js";
+import { OmnimodelError } from "../errors.js";
+import type { Severity } from "../model.js";
+import { impactOf, loaderFor } from "./explain.js";
+import { exitCodeFor, highestOf, summarize, type FileReport, type ScanReport } from "./report.js";
+
+export interface ScanOptions {
+  /** Findings at or above this level make the exit code 1 (default "high"). */
+  failOn?: Severity;
+  /** Skip detection and use this format id. */
+  format?: string;
+}
+
+/** Errors that mean "this is not a model file", as opposed to a model file that is broken. */
+const NOT_A_MODEL = new Set(["UNKNOWN_FORMAT"]);
+
+export async function scanInput(input: ModelInput, path: string, size: number, options: OpenOptions = {}): Promise<FileReport> {
+  let m;
+  try {
+    m = await open(input, options);
+  } catch (e) {
+    const code = e instanceof OmnimodelError ? e.code : "ERROR";
+    const message = e instanceof Error ? e.message : String(e);
+    return {
+      path, format: null, loader: null, size, findings: [], highest: "none",
+      status: NOT_A_MODEL.has(code) ? "skipped" : "unreadable",
+      error: { code, message },
+    };
+  }
+  try {
+    const format = m.format;
+    const findings = m.findings.map((f) => ({ ...f, impact: impactOf(f, format) }));
+    return { path, format, loader: loaderFor(format), size, findings, highest: highestOf(findings), status: "scanned" };
+  } finally {
+    await m.close();
+  }
+}
+
+export function finishReport(target: string, kind: "file" | "directory", files: FileReport[], failOn: Severity): ScanReport {
+  // A single file the user named must be a model: "not a model" is then an unreadable input.
+  if (kind === "file") for (const f of files) if (f.status === "skipped") f.status = "unreadable";
+  return { target, kind, failOn, summary: summarize(files), files, exitCode: exitCodeFor(files, failOn) };
+}

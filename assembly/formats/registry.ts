@@ -7,6 +7,7 @@ import { NpyFormat } from "./npy";
 import { ZipFormat } from "./zipfile";
 import { GGUFFormat } from "./gguf";
 import { GGMLFormat } from "./ggml";
+import { OnnxFormat } from "./onnx";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -14,6 +15,7 @@ export const FORMATS: FormatModule[] = [
   new ZipFormat(),
   new GGUFFormat(),
   new GGMLFormat(),
+  new OnnxFormat(),
 ];
 
 export function detect(s: Sniff): FormatModule | null {

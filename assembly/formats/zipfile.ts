@@ -8,9 +8,11 @@ import { FormatModule, Sniff, SNIFF_MAGIC, SNIFF_NO } from "./format";
 import { ZipFlavor } from "./zipflavor";
 import { NpzFlavor } from "./npz";
 import { GenericZipFlavor } from "./zipgeneric";
+import { TorchServeZipFlavor } from "./torchserve";
 
 const FLAVORS: ZipFlavor[] = [
   new NpzFlavor(),
+  new TorchServeZipFlavor(),
   new GenericZipFlavor(),
 ];
 

@@ -7,17 +7,21 @@
 
 import { dtypeBits, dtypeBlockElements, dtypeByteLength, dtypeName, isGGML, shapeElements, DT_KEEP } from "../core/dtype";
 import { E_BAD_ARGUMENT, E_DECOMPRESS, E_IO, E_LIMIT, E_UNREADABLE, E_CORRUPT } from "../core/errors";
-import { CODEC_NONE, LAYOUT_FORTRAN, Plan, Segment, Tensor } from "../core/model";
+import { ChunkGrid, CODEC_NONE, LAYOUT_FORTRAN, Plan, Segment, Tensor } from "../core/model";
 import { Inflater } from "../containers/inflate";
 import { codecToInflate } from "../containers/prefix";
 import { canConvert, convertFromF32, convertToF32, swapInPlace, swapUnit } from "../kernels/convert";
 import { ggmlBlockBytes } from "../kernels/ggml-types";
 import { DT_F32, DT_GGML_BASE } from "../core/dtype";
+import { isPbCodec, PbDecoder } from "../protobuf/values";
 import { Job, S_COPY, S_DONE, S_ERROR, S_NEED_BYTES, S_OUTPUT } from "./job";
 
 const WINDOW: u64 = 4 * 1024 * 1024;
 const GATHER_CAP: u64 = 1024 * 1024 * 1024;
 const COMPRESSED_CHUNK: u64 = 1024 * 1024;
+// Chunked arrays are produced one slab (one row of chunks along axis 0) at a time.
+const GRID_SLAB_CAP: u64 = 512 * 1024 * 1024;
+const GRID_CHUNK_CAP: u64 = 256 * 1024 * 1024;
 
 export class ReadJob extends Job {
   plan: Plan;
@@ -38,11 +42,20 @@ export class ReadJob extends Job {
   private outCap: u64 = 0;
   private produced: u64 = 0; // output bytes emitted so far
   private inflater: Inflater | null = null;
+  private pbdec: PbDecoder | null = null; // protobuf repeated-field values (protobuf/values.ts)
   private cbuf: usize = 0; // compressed input being fed
   private cpos: u64 = 0; // compressed bytes of the current segment consumed
   private discard: usize = 0;
   private feeding: i32 = 0; // 1 = feed goes to staging, 2 = feed goes to cbuf
   private total: u64; // content bytes of the whole tensor
+  // Chunked (grid) plans: current slab, next chunk, buffers for one stored and one decoded chunk.
+  private slab: u64 = 0;
+  private slabOpen: bool = false;
+  private gchunk: i32 = 0;
+  private gin: usize = 0;
+  private ginCap: u64 = 0;
+  private gchunkBuf: usize = 0;
+  private gchunkBytes: u64 = 0;
 
   constructor(tensor: Tensor, plan: Plan, outType: i32) {
     super();
@@ -50,9 +63,11 @@ export class ReadJob extends Job {
     this.plan = plan;
     this.outType = outType == DT_KEEP ? plan.storage : outType;
     const st = plan.storage;
-    this.gather = plan.layout == LAYOUT_FORTRAN && tensor.shape.length > 1;
+    const grid = plan.grid;
+    this.gather = grid === null && plan.layout == LAYOUT_FORTRAN && tensor.shape.length > 1;
     let total: u64 = 0;
     for (let i = 0; i < plan.segments.length; i++) total += plan.segments[i].contentLength();
+    if (grid !== null) total = shapeElements(grid.shape) * grid.elemBytes;
     this.total = total;
     if (isGGML(st)) {
       this.unitElems = <u64>dtypeBlockElements(st);
@@ -85,6 +100,20 @@ export class ReadJob extends Job {
     }
     // Window: a whole number of units, about WINDOW bytes (the whole tensor when gathering).
     let cap = this.gather ? this.total : (WINDOW / this.unitBytes) * this.unitBytes;
+    const grid = p.grid;
+    if (grid !== null) {
+      cap = gridSlabBytes(grid, 0);
+      let cb = grid.elemBytes;
+      for (let d = 0; d < grid.chunk.length; d++) cb *= grid.chunk[d];
+      if (cap > GRID_SLAB_CAP || cb > GRID_CHUNK_CAP) {
+        return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\" has chunks too large to decode in memory", 0);
+      }
+      if (grid.elemBytes == 0 || grid.elemBytes % this.unitBytes != 0) {
+        return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": chunk elements are not whole " + dtypeName(p.storage) + " units", 0);
+      }
+      this.gchunkBytes = cb;
+      this.gchunkBuf = heap.alloc(<usize>cb + 16);
+    }
     if (cap == 0) cap = this.unitBytes;
     this.stagingCap = cap;
     this.staging = heap.alloc(<usize>cap + 16);
@@ -101,6 +130,7 @@ export class ReadJob extends Job {
 
   run(): i32 {
     if (this.status == S_ERROR) return S_ERROR;
+    if (this.plan.grid !== null) return this.runGrid(this.plan.grid!);
     while (true) {
       // 1. Emit converted output when the window is full or the input has ended.
       const inputDone = this.seg >= this.plan.segments.length;
@@ -144,16 +174,72 @@ export class ReadJob extends Job {
     }
   }
 
+  // Chunked plans: fill a slab with the fill value, decode and place each of its chunks, emit it.
+  private runGrid(g: ChunkGrid): i32 {
+    const slabs = gridSlabCount(g);
+    while (true) {
+      if (this.slab >= slabs) {
+        this.status = S_DONE;
+        return S_DONE;
+      }
+      const rows: u64 = g.shape.length ? g.chunk[0] : 1;
+      const slabStart = this.slab * rows;
+      const slabBytes = gridSlabBytes(g, this.slab);
+      if (!this.slabOpen) {
+        fillPattern(this.staging, slabBytes, g.fill);
+        this.slabOpen = true;
+      }
+      const rank = g.shape.length;
+      if (this.gchunk < g.segments.length && (rank == 0 || g.origins[this.gchunk * rank] < slabStart + rows)) {
+        if (this.feeding != 3) {
+          const seg = g.segments[this.gchunk];
+          if (seg.length > GRID_CHUNK_CAP) return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\": a stored chunk is larger than " + GRID_CHUNK_CAP.toString() + " bytes", seg.offset);
+          if (rank > 0 && g.origins[this.gchunk * rank] < slabStart) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": chunks are out of order", seg.offset);
+          this.needSource = seg.source;
+          this.needOffset = seg.offset;
+          this.needLength = seg.length;
+          this.feeding = 3;
+          this.status = S_NEED_BYTES;
+          if (seg.length == 0) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": a chunk has no stored bytes", seg.offset);
+          return S_NEED_BYTES;
+        }
+        this.feeding = 0;
+        const seg = g.segments[this.gchunk];
+        const dec = g.decoder;
+        let src = this.gin;
+        if (dec !== null) {
+          if (dec.decode(this.gin, <usize>seg.length, this.gchunkBuf, <usize>this.gchunkBytes, g.masks[this.gchunk]) != 0) {
+            return this.setError(dec.errorCode ? dec.errorCode : E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": " + dec.error, seg.offset);
+          }
+          src = this.gchunkBuf;
+        } else if (seg.length < this.gchunkBytes) {
+          return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": a chunk holds " + seg.length.toString() + " bytes, not " + this.gchunkBytes.toString(), seg.offset);
+        }
+        placeChunk(g, this.gchunk, src, this.staging, slabStart);
+        this.gchunk++;
+        continue;
+      }
+      this.stagingLen = slabBytes;
+      this.slab++;
+      this.slabOpen = false;
+      if (slabBytes == 0) continue;
+      return this.emit();
+    }
+  }
+
   private nextSegment(): void {
     this.seg++;
     this.segPos = 0;
     this.cpos = 0;
     const inf = this.inflater;
     if (inf) { inf.dispose(); this.inflater = null; }
+    const pd = this.pbdec;
+    if (pd) { pd.dispose(); this.pbdec = null; }
   }
 
   // Returns 0 to continue the loop, or a status to return to the host.
   private pullDecoded(s: Segment): i32 {
+    if (isPbCodec(s.codec)) return this.pullPb(s);
     let inf = this.inflater;
     if (!inf) {
       inf = new Inflater(codecToInflate(s.codec), s.skip + s.take + 1);
@@ -185,6 +271,29 @@ export class ReadJob extends Job {
     return 0;
   }
 
+  // Like pullDecoded, for values stored as protobuf repeated fields (no skip; may repeat the last).
+  private pullPb(s: Segment): i32 {
+    let pd = this.pbdec;
+    if (!pd) {
+      pd = new PbDecoder(s.codec, s.take);
+      this.pbdec = pd;
+      if (s.length == 0) pd.endInput();
+    }
+    const room = this.stagingCap - this.stagingLen;
+    const left = s.take - this.segPos;
+    const n = left < room ? left : room;
+    if (n == 0) return 0;
+    const got = pd.pull(this.staging + <usize>this.stagingLen, <usize>n);
+    if (got < 0) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": " + pd.errorMessage, s.offset);
+    if (got == 0) {
+      if (pd.needsInput) return this.askCompressed(s);
+      return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": its stored values end early", s.offset);
+    }
+    this.stagingLen += <u64>got;
+    this.segPos += <u64>got;
+    return 0;
+  }
+
   private askCompressed(s: Segment): i32 {
     if (this.cpos >= s.length) {
       return this.setError(E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": the compressed data ends before the tensor does", s.offset + s.length);
@@ -201,6 +310,14 @@ export class ReadJob extends Job {
   feedBuffer(len: u64): usize {
     if (this.status != S_NEED_BYTES || len != this.needLength) return 0;
     if (this.feeding == 1) return this.staging + <usize>this.stagingLen;
+    if (this.feeding == 3) {
+      if (len > this.ginCap) {
+        if (this.gin) heap.free(this.gin);
+        this.gin = heap.alloc(<usize>len + 16);
+        this.ginCap = len;
+      }
+      return this.gin;
+    }
     if (!this.cbuf) this.cbuf = heap.alloc(<usize>COMPRESSED_CHUNK);
     return this.cbuf;
   }
@@ -208,15 +325,26 @@ export class ReadJob extends Job {
   commit(len: u64): i32 {
     if (this.status != S_NEED_BYTES) return E_BAD_ARGUMENT;
     if (len != this.needLength) return this.setError(E_IO, "the host delivered " + len.toString() + " of " + this.needLength.toString() + " bytes", this.needOffset);
+    if (this.feeding == 3) {
+      this.status = S_OUTPUT;
+      return 0; // stays 3: the next run decodes the chunk
+    }
     if (this.feeding == 1) {
       this.stagingLen += len;
       this.segPos += len;
     } else {
       const s = this.plan.segments[this.seg];
-      const inf = this.inflater!;
-      inf.push(this.cbuf, <usize>len);
-      this.cpos += len;
-      if (this.cpos >= s.length) inf.endInput();
+      const pd = this.pbdec;
+      if (pd) {
+        pd.push(this.cbuf, <usize>len);
+        this.cpos += len;
+        if (this.cpos >= s.length) pd.endInput();
+      } else {
+        const inf = this.inflater!;
+        inf.push(this.cbuf, <usize>len);
+        this.cpos += len;
+        if (this.cpos >= s.length) inf.endInput();
+      }
     }
     this.feeding = 0;
     this.status = S_OUTPUT; // anything but NEED: the next run continues
@@ -276,14 +404,106 @@ export class ReadJob extends Job {
     if (this.out) heap.free(this.out);
     if (this.cbuf) heap.free(this.cbuf);
     if (this.discard) heap.free(this.discard);
+    if (this.gin) heap.free(this.gin);
+    if (this.gchunkBuf) heap.free(this.gchunkBuf);
+    this.gin = 0;
+    this.gchunkBuf = 0;
     const inf = this.inflater;
     if (inf) inf.dispose();
+    const pd = this.pbdec;
+    if (pd) pd.dispose();
+    this.pbdec = null;
     this.staging = 0;
     this.out = 0;
     this.cbuf = 0;
     this.discard = 0;
     this.inflater = null;
     super.dispose();
+  }
+}
+
+function gridSlabCount(g: ChunkGrid): u64 {
+  if (g.shape.length == 0) return 1;
+  const c = g.chunk[0];
+  if (c == 0) return 0;
+  return (g.shape[0] + c - 1) / c;
+}
+
+// Bytes of slab `i`: rows [i*c0, min((i+1)*c0, d0)) times the bytes of one row.
+function gridSlabBytes(g: ChunkGrid, i: u64): u64 {
+  if (g.shape.length == 0) return g.elemBytes;
+  let row = g.elemBytes;
+  for (let d = 1; d < g.shape.length; d++) row *= g.shape[d];
+  const start = i * g.chunk[0];
+  if (start >= g.shape[0]) return 0;
+  const left = g.shape[0] - start;
+  return (left < g.chunk[0] ? left : g.chunk[0]) * row;
+}
+
+function fillPattern(dst: usize, len: u64, fill: u8[] | null): void {
+  if (fill === null || fill.length == 0) {
+    memory.fill(dst, 0, <usize>len);
+    return;
+  }
+  const n = <u64>fill.length;
+  let allZero = true;
+  for (let i = 0; i < fill.length; i++) if (fill[i] != 0) allZero = false;
+  if (allZero) {
+    memory.fill(dst, 0, <usize>len);
+    return;
+  }
+  for (let i: u64 = 0; i < len; i++) store<u8>(dst + <usize>i, unchecked(fill[<i32>(i % n)]));
+}
+
+// Copies the part of chunk `k` (C order over the chunk's shape) that lies inside the array into
+// the slab that starts at row `slabStart`.
+function placeChunk(g: ChunkGrid, k: i32, src: usize, slab: usize, slabStart: u64): void {
+  const rank = g.shape.length;
+  const eb = g.elemBytes;
+  if (rank == 0) {
+    memory.copy(slab, src, <usize>eb);
+    return;
+  }
+  const o = new Array<u64>(rank);
+  const ext = new Array<u64>(rank); // extent of the chunk inside the array on each axis
+  for (let d = 0; d < rank; d++) {
+    o[d] = g.origins[k * rank + d];
+    const left = g.shape[d] > o[d] ? g.shape[d] - o[d] : 0;
+    ext[d] = left < g.chunk[d] ? left : g.chunk[d];
+    if (ext[d] == 0) return;
+  }
+  // Strides in bytes: in the chunk and in the slab (rows relative to slabStart).
+  const cs = new Array<u64>(rank);
+  const ss = new Array<u64>(rank);
+  let ca = eb;
+  let sa = eb;
+  for (let d = rank - 1; d >= 0; d--) {
+    cs[d] = ca;
+    ss[d] = sa;
+    ca *= g.chunk[d];
+    sa *= g.shape[d];
+  }
+  const run = ext[rank - 1] * eb;
+  const idx = new Array<u64>(rank);
+  for (let d = 0; d < rank; d++) idx[d] = 0;
+  while (true) {
+    let so: u64 = 0;
+    let doff: u64 = (o[0] - slabStart + idx[0]) * ss[0];
+    so += idx[0] * cs[0];
+    for (let d = 1; d < rank; d++) {
+      so += idx[d] * cs[d];
+      doff += (o[d] + idx[d]) * ss[d];
+    }
+    memory.copy(slab + <usize>doff, src + <usize>so, <usize>run);
+    // Next run: advance axes rank-2 .. 0.
+    let ax = rank - 2;
+    while (ax >= 0) {
+      idx[ax]++;
+      if (idx[ax] < ext[ax]) break;
+      idx[ax] = 0;
+      ax--;
+    }
+    if (ax < 0) return;
   }
 }
 

@@ -129,10 +129,28 @@ export class Folder {
 
   // Folds one root (one pickle of the stream).
   foldRoot(root: i32, prefix: string): JValue {
+    this.prepare();
     return this.value(root, prefix, 0);
   }
 
+  // Folds only the i-th pickle of a stacked stream, as the root of the names.
+  runRoot(i: i32): FoldResult {
+    this.prepare();
+    if (i >= 0 && i < this.g.roots.length) this.r.metadata = this.value(this.g.roots[i], "", 0);
+    return this.r;
+  }
+
+  // The graph may have grown since construction (a driver folds while the machine runs).
+  private prepare(): void {
+    if (this.seen.length != this.g.count) {
+      const s = new Uint8Array(this.g.count);
+      for (let i = 0; i < this.seen.length && i < s.length; i++) s[i] = this.seen[i];
+      this.seen = s;
+    }
+  }
+
   run(): FoldResult {
+    this.prepare();
     const roots = this.g.roots;
     if (roots.length == 1) this.r.metadata = this.value(roots[0], "", 0);
     else {
@@ -549,7 +567,20 @@ export class Folder {
       const t = this.numpyFrombuffer(this.args(id));
       return t ? this.register(t, id, path) : null;
     }
-    if (c == "joblib.numpy_pickle.NumpyArrayWrapper" || this.objectClass(id) == "joblib.numpy_pickle.NumpyArrayWrapper") {
+    const oc = this.objectClass(id);
+    if (oc == "joblib.numpy_pickle.NDArrayWrapper" || oc == "joblib.numpy_pickle_compat.NDArrayWrapper") {
+      // joblib < 0.10: the array lives in a side file named by the state; the joblib module opens it
+      const st = this.node(id).state;
+      const fn = st >= 0 ? this.lookup(st, "filename") : -1;
+      const name = fn >= 0 ? this.text(fn) : null;
+      if (name === null) return null;
+      const t = new FoldedTensor();
+      t.source = "joblib-file";
+      t.storageKey = name;
+      t.extra.setStr("file", name);
+      return this.register(t, id, path);
+    }
+    if (c == "joblib.numpy_pickle.NumpyArrayWrapper" || oc == "joblib.numpy_pickle.NumpyArrayWrapper") {
       const t = this.joblibWrapper(id);
       return t ? this.register(t, id, path) : null;
     }
@@ -855,6 +886,27 @@ export class Folder {
     if (di.dt == DT_OBJECT) { t.extra.setStr("objects", "stored as a nested pickle"); return t; }
     if (n.flags & NFlag.RANGE) { t.dataKind = DataKind.RANGE; t.dataOff = n.off; t.dataLen = n.len; }
     return t;
+  }
+
+  // Byte count of the raw data joblib writes after a NumpyArrayWrapper's BUILD: -1 when the
+  // state is not understood, -2 for object arrays (a nested pickle follows instead).
+  joblibRawBytes(id: i32, aligned: StaticArray<bool>): i64 {
+    const n = this.node(id);
+    if (n.state < 0) return -1;
+    const shape = new Array<i64>();
+    const shp = this.lookup(n.state, "shape");
+    if (shp < 0 || !this.ints(shp, shape)) return -1;
+    const di = new DtypeInfo();
+    if (!this.numpyDtype(this.lookup(n.state, "dtype"), di)) return -1;
+    if (di.dt == DT_OBJECT) return -2;
+    aligned[0] = this.lookup(n.state, "numpy_array_alignment_bytes") >= 0 && this.kind(this.lookup(n.state, "numpy_array_alignment_bytes")) != NodeKind.NONE;
+    let total: i64 = di.size;
+    for (let i = 0; i < shape.length; i++) {
+      if (shape[i] < 0) return -1;
+      if (shape[i] != 0 && total > (<i64>1 << 52) / shape[i]) return -1;
+      total *= shape[i];
+    }
+    return total;
   }
 
   // numpy scalar(dtype, bytes) -> a JSON value.

@@ -80,6 +80,9 @@ export class PickleMachine {
     this.pos += n;
   }
 
+  // Bytes the driver consumed itself between opcodes (joblib array data, a nested pickle).
+  advance(n: u64): void { this.pos += n; }
+
   // Marks the next n bytes as raw data outside the pickle opcodes (joblib array bytes); they are
   // counted past like a large payload. Returns their absolute offset.
   skipRaw(n: u64): u64 {

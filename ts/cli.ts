@@ -14,6 +14,7 @@ import { renderTable } from "./scan/table.js";
 import { packageVersion } from "./scan/version.js";
 import { planSafetensors, safetensorsChunks, type ConvertDtype } from "./writers/safetensors.js";
 import { npyHeader } from "./writers/npy.js";
+import { serve } from "./serve.js";
 
 const USAGE = `omnimodel — open any ML model file safely
 
@@ -22,6 +23,7 @@ usage:
   omnimodel dump FILE TENSOR [--out OUT.npy] [--head N] [--dtype F32|F16|BF16]
   omnimodel convert IN OUT.safetensors [--dtype keep|F32|F16|BF16]
   omnimodel scan FILE|DIR|URL [--json | --sarif] [--fail-on critical|high|medium|low|info]
+  omnimodel serve [FILE|DIR] [--port N] [--no-open]   the inspector page on localhost
 `;
 
 interface Args {
@@ -32,7 +34,7 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
-  const valued = new Set(["--out", "--head", "--dtype", "--fail-on", "--format"]);
+  const valued = new Set(["--out", "--head", "--dtype", "--fail-on", "--format", "--port"]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith("--")) {
@@ -227,6 +229,7 @@ export async function main(argv: string[]): Promise<number> {
       case "dump": return await dump(a);
       case "convert": return await convert(a);
       case "scan": return await scanCmd(a);
+      case "serve": return await serve(a.positional[0], { port: flagString(a, "--port") ? Number(flagString(a, "--port")) : undefined, open: !a.flags.has("--no-open") });
       case "--help": case "-h": case "help": case undefined:
         out(USAGE);
         return cmd === undefined ? 2 : 0;

@@ -1,0 +1,423 @@
+// End-to-end test of the inspector page (dist/inspector/) in headless Chromium: open the page
+// from a local HTTP server, drop model files of several formats, and check what the page shows
+// against facts computed here independently (safetensors and npy headers parsed by hand, values
+// read from the bytes) or by the Node SDK (formats whose structure is not re-parsed here). It
+// also checks statistics and the histogram, findings on malicious files, exports (downloaded and
+// compared byte for byte), keyboard use, and that the page requests nothing from elsewhere.
+//
+// run: npm run build && node --test tests/inspector-e2e.mjs
+// env: CHROMIUM_PATH (default /usr/bin/chromium), OMNIMODEL_CORPUS (default ../shared/corpus)
+// Screenshots go to tests/artifacts/.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { basename, dirname, extname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PAGE = join(ROOT, "dist", "inspector");
+const CORPUS = resolve(process.env.OMNIMODEL_CORPUS ?? join(ROOT, "..", "shared", "corpus"));
+const ARTIFACTS = join(ROOT, "tests", "artifacts");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const C = (rel) => join(CORPUS, rel);
+const MEL = C("safetensors/candle-whisper-mel_filters.safetensors");
+const NPY = C("npy/npyjs-65x65-float32.npy");
+const NPZ = C("npy/candle-test.npz");
+const GGUF = C("gguf/stories260K.gguf");
+const ONNX = C("onnx/external/simple_cnn.onnx");
+const ONNX_DATA = C("onnx/external/simple_cnn.onnx.data");
+const MALICIOUS = C("pickle/malicious/fickling-obj_os_system.pkl");
+
+// ---------------------------------------------------------------------------------------------
+// independent readers
+
+function parseSafetensors(bytes) {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString("utf8"));
+  const base = 8 + n;
+  const tensors = [];
+  for (const [name, t] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    tensors.push({ name, dtype: t.dtype, shape: t.shape, data: bytes.subarray(base + t.data_offsets[0], base + t.data_offsets[1]) });
+  }
+  return { metadata: header.__metadata__ ?? {}, tensors };
+}
+
+function parseNpy(bytes) {
+  const major = bytes[6];
+  const hlen = major === 1 ? bytes[8] | (bytes[9] << 8) : new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  const pre = major === 1 ? 10 : 12;
+  const header = Buffer.from(bytes.subarray(pre, pre + hlen)).toString("latin1");
+  const descr = /'descr':\s*'([^']+)'/.exec(header)[1];
+  const fortran = /'fortran_order':\s*True/.test(header);
+  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)[1].split(",").map((s) => s.trim()).filter(Boolean).map(Number);
+  return { descr, fortran, shape, data: bytes.subarray(pre + hlen), headerLength: pre + hlen };
+}
+
+function f32(data) {
+  const copy = new Uint8Array(data); // aligned
+  return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+}
+
+/** Reference statistics and the 64-bin histogram over [min, max], as ABI.md describes them. */
+function reference(values, bins = 64) {
+  let count = 0, nan = 0, zeros = 0, min = Infinity, max = -Infinity, sum = 0;
+  for (const x of values) {
+    if (Number.isNaN(x)) { nan++; continue; }
+    if (!Number.isFinite(x)) continue;
+    count++;
+    if (x === 0) zeros++;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    sum += x;
+  }
+  const mean = sum / count;
+  let m2 = 0;
+  for (const x of values) if (Number.isFinite(x)) m2 += (x - mean) ** 2;
+  let lo = min, hi = max;
+  if (!(lo < hi)) {
+    const pad = Math.max(0.5, Math.abs(min) * 1e-6);
+    lo = min - pad;
+    hi = max + pad;
+  }
+  const hist = new Array(bins).fill(0);
+  const scale = bins / (hi - lo);
+  for (const x of values) if (Number.isFinite(x)) hist[Math.min(Math.floor((x - lo) * scale), bins - 1)]++;
+  return { count, nan, zeros, min, max, mean, std: Math.sqrt(m2 / count), lo, hi, hist };
+}
+
+// ---------------------------------------------------------------------------------------------
+// a tiny static server: the page at /, the corpus at /corpus/ (with Range requests)
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".map": "application/json" };
+
+function startServer() {
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const [root, rel] = path.startsWith("/corpus/") ? [CORPUS, path.slice(8)] : [PAGE, path === "/" ? "index.html" : path.slice(1)];
+    const file = resolve(root, rel);
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    const size = statSync(file).size;
+    const type = TYPES[extname(file)] ?? "application/octet-stream";
+    const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? "");
+    if (m) {
+      const start = Number(m[1]);
+      const end = Math.min(Number(m[2]), size - 1);
+      res.writeHead(206, { "Content-Type": type, "Content-Range": `bytes ${start}-${end}/${size}`, "Content-Length": end - start + 1 });
+      createReadStream(file, { start, end }).pipe(res);
+    } else {
+      res.writeHead(200, { "Content-Type": type, "Content-Length": size });
+      createReadStream(file).pipe(res);
+    }
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let server, base, browser, context, sdk;
+const foreignRequests = [];
+
+before(async () => {
+  for (const p of [join(PAGE, "index.html"), join(PAGE, "worker.js"), join(PAGE, "omnimodel.wasm")]) {
+    if (!existsSync(p)) throw new Error(`${p} is missing: run \`npm run build\` first`);
+  }
+  if (!existsSync(CORPUS)) throw new Error(`corpus not found at ${CORPUS} (set OMNIMODEL_CORPUS)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  sdk = await import(join(ROOT, "dist", "bindings", "node-index.js"));
+  server = await startServer();
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+  });
+  context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 768 } });
+  // The save dialog cannot be driven headless: take the Blob download path.
+  await context.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined, configurable: true }));
+  context.on("request", (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) foreignRequests.push(r.url());
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((ok) => (server ? server.close(ok) : ok()));
+});
+
+async function newPage() {
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(base);
+  await page.waitForFunction(() => document.getElementById("engine")?.textContent?.startsWith("core ready"));
+  page.errors = errors;
+  return page;
+}
+
+/** Drops files on the page the way a drag from the desktop does (a DataTransfer of Files). */
+async function dropFiles(page, files) {
+  const payload = files.map(({ path, name }) => ({ name: name ?? basename(path), b64: readFileSync(path).toString("base64") }));
+  await page.evaluate((fs) => {
+    const dt = new DataTransfer();
+    for (const f of fs) {
+      const bin = atob(f.b64);
+      const u8 = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
+      dt.items.add(new File([u8], f.name));
+    }
+    document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, payload);
+}
+
+async function waitOpened(page) {
+  await page.waitForSelector("#summary, .card.error", { timeout: 30_000 });
+  const err = await page.$(".card.error");
+  if (err) throw new Error(`the page could not open the model: ${await err.innerText()}`);
+}
+
+async function tableRows(page) {
+  return page.$$eval("table.tensors tbody tr[data-index]", (trs) =>
+    trs.map((tr) => ({
+      name: tr.querySelector("td.name").textContent,
+      dtype: tr.querySelector("td.dtype").textContent,
+      shape: tr.querySelector("td.shape").textContent,
+    })));
+}
+
+const shapeText = (s) => `[${s.join(", ")}]`;
+const byName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+async function expectTableMatches(page, tensors) {
+  const rows = await tableRows(page);
+  const want = tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: shapeText(t.shape.map(Number)) }));
+  assert.deepEqual([...rows].sort(byName), [...want].sort(byName));
+  const total = await page.$eval("table.tensors tfoot tr.totals td", (td) => td.textContent);
+  assert.match(total, new RegExp(`Total: ${tensors.length.toLocaleString("en-US")} tensors`));
+}
+
+async function selectTensor(page, name) {
+  await page.click(`table.tensors tr[data-name="${name}"]`);
+  await page.waitForSelector(".tensor-panel .stats, .tensor-panel .error-text", { timeout: 30_000 });
+  const err = await page.$(".tensor-panel .error-text");
+  if (err) throw new Error(`statistics failed: ${await err.innerText()}`);
+}
+
+async function shownStats(page) {
+  const stats = await page.$$eval(".tensor-panel dd[data-stat]", (dds) => Object.fromEntries(dds.map((d) => [d.dataset.stat, d.dataset.value])));
+  const canvas = await page.$(".tensor-panel canvas.histogram");
+  const hist = canvas ? await canvas.evaluate((c) => ({ lo: Number(c.dataset.lo), hi: Number(c.dataset.hi), counts: c.dataset.counts.split(",").map(Number) })) : null;
+  return { stats, hist };
+}
+
+/** The histogram was drawn: the canvas has a good number of painted pixels. */
+async function paintedPixels(page) {
+  await page.waitForFunction(() => document.querySelector(".tensor-panel canvas.histogram")?.hasAttribute("data-peak"));
+  return page.$eval(".tensor-panel canvas.histogram", (c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+    return n;
+  });
+}
+
+function expectStats(shown, values) {
+  const want = reference(values);
+  assert.equal(Number(shown.stats.min), want.min);
+  assert.equal(Number(shown.stats.max), want.max);
+  assert.equal(Number(shown.stats.zeros), want.zeros);
+  assert.equal(Number(shown.stats.NaN), want.nan);
+  assert.equal(Number(shown.stats.values), values.length);
+  const scale = Math.abs(want.mean) + want.std;
+  assert.ok(Math.abs(Number(shown.stats.mean) - want.mean) <= 1e-9 * scale, `mean ${shown.stats.mean} vs ${want.mean}`);
+  assert.ok(Math.abs(Number(shown.stats.std) - want.std) <= 1e-9 * scale, `std ${shown.stats.std} vs ${want.std}`);
+  assert.equal(shown.hist.lo, want.lo);
+  assert.equal(shown.hist.hi, want.hi);
+  assert.deepEqual(shown.hist.counts, want.hist);
+}
+
+async function download(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.click(selector)]);
+  const path = await dl.path();
+  return { name: dl.suggestedFilename(), bytes: new Uint8Array(readFileSync(path)) };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `inspector-${name}.png`), fullPage: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("inspector page in headless Chromium", () => {
+  it("safetensors: table, statistics, histogram, keyboard, export to safetensors and .npy", async () => {
+    const page = await newPage();
+    const file = new Uint8Array(readFileSync(MEL));
+    const st = parseSafetensors(file);
+    await dropFiles(page, [{ path: MEL }]);
+    await waitOpened(page);
+    assert.equal(await page.textContent("#format"), "safetensors");
+    await expectTableMatches(page, st.tensors);
+    assert.match(await page.textContent("#findings"), /No findings/);
+
+    const t = st.tensors.find((x) => x.dtype === "F32");
+    await selectTensor(page, t.name);
+    expectStats(await shownStats(page), f32(t.data));
+    assert.ok((await paintedPixels(page)) > 500, "the histogram has bars");
+    await shot(page, "safetensors");
+
+    // keyboard: focus the first row, Enter selects it
+    await page.focus("table.tensors tbody tr[data-index]");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".tensor-panel .stats");
+    assert.equal(await page.textContent(".tensor-panel h3"), (await tableRows(page))[0].name);
+
+    // whole model to safetensors: every tensor's bytes, dtype and shape survive
+    const out = await download(page, "#export-safetensors");
+    assert.match(out.name, /\.safetensors$/);
+    const back = parseSafetensors(out.bytes);
+    assert.equal(back.tensors.length, st.tensors.length);
+    for (const want of st.tensors) {
+      const got = back.tensors.find((x) => x.name === want.name);
+      assert.ok(got, `exported ${want.name}`);
+      assert.equal(got.dtype, want.dtype);
+      assert.deepEqual(got.shape, want.shape);
+      assert.ok(Buffer.from(got.data).equals(Buffer.from(want.data)), `bytes of ${want.name}`);
+    }
+    assert.equal(back.metadata.format, "safetensors");
+
+    // one tensor to .npy
+    await selectTensor(page, t.name);
+    const npy = await download(page, ".tensor-panel .export-npy");
+    assert.match(npy.name, /\.npy$/);
+    const parsed = parseNpy(npy.bytes);
+    assert.equal(parsed.descr, "<f4");
+    assert.equal(parsed.fortran, false);
+    assert.deepEqual(parsed.shape, t.shape);
+    assert.equal(parsed.headerLength % 64, 0);
+    assert.ok(Buffer.from(parsed.data).equals(Buffer.from(t.data)), "npy payload equals the stored tensor");
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  it("npy opened by URL with Range requests: table, statistics, .npy export", async () => {
+    const page = await newPage();
+    const npy = parseNpy(new Uint8Array(readFileSync(NPY)));
+    const ranges = [];
+    page.on("request", (r) => r.url().includes("/corpus/") && ranges.push(r.headers().range));
+    await page.fill("#url", `${base}corpus/npy/${basename(NPY)}`);
+    await page.press("#url", "Enter");
+    await waitOpened(page);
+    assert.equal(await page.textContent("#format"), "npy");
+    const rows = await tableRows(page);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].dtype, "F32");
+    assert.equal(rows[0].shape, shapeText(npy.shape));
+    assert.ok(ranges.length > 0 && ranges.every((r) => /^bytes=\d+-\d+$/.test(r)), `every request is a Range request: ${ranges}`);
+
+    await selectTensor(page, rows[0].name);
+    expectStats(await shownStats(page), f32(npy.data));
+    assert.ok((await paintedPixels(page)) > 500);
+    const out = await download(page, ".tensor-panel .export-npy");
+    const back = parseNpy(out.bytes);
+    assert.deepEqual(back.shape, npy.shape);
+    assert.ok(Buffer.from(back.data).equals(Buffer.from(npy.data)));
+    await shot(page, "npy-url");
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  it("npz, GGUF (dequantized statistics) and ONNX with external data as sibling files", async () => {
+    for (const [files, format] of [[[NPZ], "npz"], [[GGUF], "gguf"], [[ONNX, ONNX_DATA], "onnx"]]) {
+      const page = await newPage();
+      const model = await sdk.open(files[0]);
+      try {
+        if (files.length > 1) await page.setInputFiles("#file-input", files); // picked together, like a shard set
+        else await dropFiles(page, [{ path: files[0] }]);
+        await waitOpened(page);
+        assert.equal(await page.textContent("#format"), format);
+        assert.equal(model.format, format);
+        await expectTableMatches(page, model.tensors);
+
+        // statistics of the largest tensor against values read by the Node SDK
+        const big = [...model.tensors].filter((t) => !["STR", "OBJECT", "RAW"].includes(t.dtype)).sort((a, b) => b.size - a.size)[0];
+        await selectTensor(page, big.name);
+        const values = await big.read({ dtype: "F32" });
+        expectStats(await shownStats(page), values);
+        if (!["F32"].includes(big.dtype)) assert.match(await page.textContent(".tensor-panel .note"), /(dequantized|converted) to F32/);
+        assert.ok((await paintedPixels(page)) > 100);
+
+        if (format === "onnx") {
+          const ops = await page.$$eval("#graph table.ops tbody tr", (trs) => Object.fromEntries(trs.map((tr) => [tr.cells[0].textContent, Number(tr.cells[1].textContent)])));
+          const want = {};
+          for (const n of model.graph.nodes) want[n.op_type] = (want[n.op_type] ?? 0) + 1;
+          assert.deepEqual(ops, want);
+          assert.match(await page.textContent("#graph .io-lists"), /Inputs \(1\)[\s\S]*x/);
+          // export: tensors stored in the sibling file come out byte-correct
+          const out = await download(page, "#export-safetensors");
+          const back = parseSafetensors(out.bytes);
+          for (const t of model.tensors) {
+            const got = back.tensors.find((x) => x.name === t.name);
+            const want = await t.read();
+            assert.ok(Buffer.from(got.data).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), `bytes of ${t.name}`);
+          }
+        }
+        await shot(page, format);
+        assert.deepEqual(page.errors, []);
+      } finally {
+        await model.close();
+        await page.close();
+      }
+    }
+  });
+
+  it("findings: a malicious pickle is critical, a renamed file is flagged, both with their sentences", async () => {
+    const page = await newPage();
+    const cases = [
+      { path: MALICIOUS, name: basename(MALICIOUS), severity: "critical" },
+      { path: MEL, name: "mel_filters.npy", severity: "low" },
+    ];
+    for (const c of cases) {
+      const model = await sdk.open(new Uint8Array(readFileSync(c.path)), { name: c.name });
+      try {
+        assert.ok(model.findings.some((f) => f.severity === c.severity), `the SDK reports a ${c.severity} finding for ${c.name}`);
+        await page.reload();
+        await page.waitForFunction(() => document.getElementById("engine")?.textContent?.startsWith("core ready"));
+        await dropFiles(page, [{ path: c.path, name: c.name }]);
+        await waitOpened(page);
+        const shown = await page.$$eval("#findings li.finding", (lis) => lis.map((li) => ({ severity: li.dataset.severity, code: li.dataset.code, message: li.querySelector(".msg").textContent })));
+        const want = model.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message }));
+        assert.deepEqual([...shown].sort((a, b) => (a.code + a.message < b.code + b.message ? -1 : 1)), [...want].sort((a, b) => (a.code + a.message < b.code + b.message ? -1 : 1)));
+        // the most severe comes first
+        assert.equal(shown[0].severity, c.severity);
+        await shot(page, `findings-${c.severity}`);
+      } finally {
+        await model.close();
+      }
+    }
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  it("a broken file shows the core's error, not a crash", async () => {
+    const page = await newPage();
+    const bad = readFileSync(MEL).subarray(0, 40); // header length points past the end
+    const tmp = join(ARTIFACTS, "truncated.safetensors");
+    (await import("node:fs")).writeFileSync(tmp, bad);
+    await dropFiles(page, [{ path: tmp }]);
+    await page.waitForSelector(".card.error");
+    assert.match(await page.textContent(".card.error .code"), /^[A-Z_]+$/);
+    await shot(page, "error");
+    await page.close();
+  });
+
+  it("requested nothing outside its own origin", () => {
+    assert.deepEqual(foreignRequests, []);
+  });
+});

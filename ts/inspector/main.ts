@@ -1,0 +1,306 @@
+// The inspector page: wires the drop zone, pickers and URL form to the worker, and renders what
+// it sends back. The page never reads model bytes itself; the worker does (worker.ts).
+
+import type { OpenedModel, Reply, Request, TensorStats } from "./protocol.js";
+import { blobSink, openSink, type Sink } from "./download.js";
+import { fromDataTransfer, fromFileList } from "./files.js";
+import { npyName, safetensorsName } from "./names.js";
+import { bytes, clear, count, h, shortCount } from "./views/dom.js";
+import { renderFindings } from "./views/findings.js";
+import { renderGraph } from "./views/graph.js";
+import { TensorTable } from "./views/table.js";
+import { renderStats, renderTensorHeader } from "./views/tensor-panel.js";
+import { renderTree } from "./views/tree.js";
+
+const BINS = 64;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const content = $<HTMLElement>("content");
+const status = $<HTMLElement>("status");
+const statusText = $<HTMLElement>("status-text");
+const bar = $<HTMLProgressElement>("status-bar");
+const drop = $<HTMLElement>("drop");
+
+const worker = new Worker("worker.js");
+let nextId = 1;
+let openId = 0;
+let statsId = 0;
+let model: OpenedModel | null = null;
+let table: TensorTable | null = null;
+let panel: HTMLElement | null = null;
+
+interface ExportState {
+  sink: Sink;
+  chain: Promise<void>;
+  name: string;
+  failed: boolean;
+}
+const exportsInFlight = new Map<number, ExportState>();
+
+function send(r: Request): void {
+  worker.postMessage(r);
+}
+
+function setStatus(text: string, done?: number, total?: number): void {
+  statusText.textContent = text;
+  status.hidden = false;
+  if (done === undefined || !total) bar.removeAttribute("value");
+  else {
+    bar.max = total;
+    bar.value = done;
+  }
+}
+
+function idle(text = ""): void {
+  statusText.textContent = text;
+  bar.max = 1;
+  bar.value = 1;
+  status.hidden = !text;
+}
+
+// ---- opening ----
+
+function openFiles(files: ReturnType<typeof fromFileList>): void {
+  if (!files.length) return;
+  openId = nextId++;
+  statsId = 0;
+  setStatus(files.length === 1 ? `Opening ${files[0].path}…` : `Opening ${files.length} files…`);
+  send({ type: "open-files", id: openId, files });
+}
+
+function openUrl(url: string): void {
+  openId = nextId++;
+  statsId = 0;
+  setStatus(`Opening ${url}…`);
+  send({ type: "open-url", id: openId, url });
+}
+
+function showOpenError(code: string, message: string): void {
+  idle();
+  model = null;
+  clear(content);
+  content.appendChild(h("section", { class: "card error", role: "alert" },
+    h("h2", {}, "This file could not be opened"),
+    h("p", {}, h("span", { class: "code" }, code), " ", message),
+  ));
+}
+
+// ---- rendering a model ----
+
+function section(title: string, id: string, ...body: (Node | null)[]): HTMLElement {
+  return h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h2", { id: `${id}-h` }, title), ...body);
+}
+
+function renderModel(m: OpenedModel): void {
+  model = m;
+  clear(content);
+  const ix = m.index;
+  const params = m.tensors.reduce((a, t) => a + t.parameters, 0);
+  const data = m.tensors.reduce((a, t) => a + t.byteLength, 0);
+  const exportBtn = h("button", { type: "button", id: "export-safetensors", onclick: () => exportSafetensors() }, "Export as safetensors");
+  content.appendChild(h("section", { class: "card summary", id: "summary" },
+    h("h2", { class: "mono", title: m.source }, m.source.split("/").pop() || m.source),
+    h("dl", { class: "facts" },
+      h("dt", {}, "format"), h("dd", { id: "format" }, ix.format),
+      h("dt", {}, "version"), h("dd", { id: "format-version" }, ix.formatVersion ?? "—"),
+      h("dt", {}, "file size"), h("dd", {}, bytes(m.size) + (m.files > 1 ? ` (entry of ${m.files} files)` : "")),
+      h("dt", {}, "tensors"), h("dd", {}, count(m.tensors.length)),
+      h("dt", {}, "parameters"), h("dd", {}, `${count(params)} (${shortCount(params)})`),
+      h("dt", {}, "tensor data"), h("dd", {}, bytes(data)),
+      h("dt", {}, "indexed in"), h("dd", {}, `${m.millis.toFixed(0)} ms`),
+    ),
+    m.tensors.length ? exportBtn : null,
+  ));
+  content.appendChild(section(`Findings (${ix.findings.length})`, "findings", renderFindings(ix.findings)));
+
+  panel = h("aside", { class: "card tensor-panel", id: "tensor-panel", "aria-live": "polite" }, h("p", { class: "muted" }, "Select a tensor to see its statistics, histogram and first values."));
+  table = new TensorTable(m.tensors, selectTensor);
+  const main = h("div", { class: "main-col" }, section("Tensors", "tensors", table.element));
+  const graph = renderGraph(ix.graph);
+  if (graph) main.appendChild(section("Graph", "graph", graph));
+  main.appendChild(section("Metadata", "metadata", renderTree(ix.metadata, "metadata")));
+  if (ix.children?.length) {
+    main.appendChild(section(`Contained models (${ix.children.length})`, "children",
+      h("ul", {}, ...ix.children.map((c) => h("li", { class: "mono" }, `${c.name}  ${c.format ?? "?"}  ${bytes(c.size)}`)))));
+  }
+  content.appendChild(h("div", { class: "columns" }, main, panel));
+  idle(`Opened ${m.source} in ${m.millis.toFixed(0)} ms.`);
+}
+
+function selectTensor(i: number): void {
+  if (!model || !panel) return;
+  if (statsId) send({ type: "cancel", id: statsId });
+  table?.select(i);
+  const row = model.tensors[i];
+  clear(panel);
+  panel.appendChild(renderTensorHeader(row, () => exportNpy(i)));
+  const slot = h("div", { class: "stats-slot" }, h("p", { class: "muted" }, "Computing statistics…"));
+  panel.appendChild(slot);
+  statsId = nextId++;
+  send({ type: "stats", id: statsId, tensor: i, bins: BINS });
+}
+
+function showStats(s: TensorStats): void {
+  const slot = panel?.querySelector(".stats-slot");
+  if (!slot) return;
+  clear(slot);
+  slot.appendChild(renderStats(s));
+  idle();
+}
+
+// ---- exports ----
+
+async function startExport(name: string, request: (id: number) => Request): Promise<void> {
+  // the save dialog needs the click's user activation: ask for it before anything else
+  const sink = await openSink(name);
+  if (!sink) return;
+  const id = nextId++;
+  exportsInFlight.set(id, { sink, chain: Promise.resolve(), name, failed: false });
+  setStatus(`Exporting ${name}…`, 0, 1);
+  send(request(id));
+}
+
+function exportSafetensors(): void {
+  if (!model) return;
+  void startExport(safetensorsName(model.source, model.index.format), (id) => ({ type: "export-safetensors", id }));
+}
+
+function exportNpy(i: number): void {
+  if (!model) return;
+  void startExport(npyName(model.tensors[i].name), (id) => ({ type: "export-npy", id, tensor: i }));
+}
+
+function onExportReply(r: Reply & { id: number }, x: ExportState): void {
+  if (r.type === "export-start") {
+    if ("rename" in x.sink) (x.sink as ReturnType<typeof blobSink>).rename(r.name);
+    x.name = r.name;
+    if (r.skipped.length) console.info(`export ${r.name}: ${r.skipped.join("; ")}`);
+  } else if (r.type === "chunk") {
+    x.chain = x.chain.then(async () => {
+      if (x.failed) return;
+      await x.sink.write(r.bytes);
+      send({ type: "ack", id: r.id });
+    }).catch((e) => {
+      x.failed = true;
+      send({ type: "cancel", id: r.id });
+      setStatus(`Export failed: ${(e as Error).message}`);
+    });
+  } else if (r.type === "progress") {
+    setStatus(`Exporting ${x.name}: ${bytes(r.done)} of ${bytes(r.total)}`, r.done, r.total);
+  } else if (r.type === "export-done") {
+    x.chain = x.chain.then(async () => {
+      exportsInFlight.delete(r.id);
+      if (x.failed) return;
+      await x.sink.close();
+      idle(`Exported ${x.name} (${bytes(r.bytes)}).`);
+      document.body.setAttribute("data-last-export", x.name);
+    });
+  } else if (r.type === "error") {
+    exportsInFlight.delete(r.id);
+    x.failed = true;
+    void x.sink.abort();
+    setStatus(`Export failed: ${r.message}`);
+  }
+}
+
+// ---- replies ----
+
+worker.onmessage = (e: MessageEvent) => {
+  const r = e.data as Reply;
+  if (r.type === "ready") {
+    $("engine").textContent = `core ready${r.simd ? " (SIMD128)" : ""}`;
+    return;
+  }
+  const x = exportsInFlight.get(r.id);
+  if (x) return onExportReply(r, x);
+  switch (r.type) {
+    case "opened":
+      if (r.id === openId) renderModel(r.model);
+      return;
+    case "progress":
+      if (r.id === openId || r.id === statsId) setStatus(`${r.label}: ${Math.round((r.done / Math.max(1, r.total)) * 100)}%`, r.done, r.total);
+      return;
+    case "stats":
+      if (r.id === statsId) showStats(r.stats);
+      return;
+    case "error":
+      if (r.id === openId || r.id === 0) showOpenError(r.code, r.message);
+      else if (r.id === statsId) {
+        const slot = panel?.querySelector(".stats-slot");
+        if (slot) {
+          clear(slot);
+          slot.appendChild(h("p", { class: "error-text", role: "alert" }, `${r.code}: ${r.message}`));
+        }
+        idle();
+      }
+      return;
+  }
+};
+worker.onerror = (e) => showOpenError("WORKER", e.message || "the worker failed to start");
+
+// ---- input ----
+
+const fileInput = $<HTMLInputElement>("file-input");
+const folderInput = $<HTMLInputElement>("folder-input");
+fileInput.addEventListener("change", () => {
+  openFiles(fromFileList(fileInput.files));
+  fileInput.value = "";
+});
+folderInput.addEventListener("change", () => {
+  openFiles(fromFileList(folderInput.files));
+  folderInput.value = "";
+});
+$("open-file").addEventListener("click", () => fileInput.click());
+$("open-folder").addEventListener("click", () => folderInput.click());
+$<HTMLFormElement>("url-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const v = $<HTMLInputElement>("url").value.trim();
+  if (v) openUrl(v);
+});
+
+let dragDepth = 0;
+window.addEventListener("dragenter", (e) => {
+  e.preventDefault();
+  dragDepth++;
+  drop.classList.add("active");
+});
+window.addEventListener("dragleave", () => {
+  if (--dragDepth <= 0) {
+    dragDepth = 0;
+    drop.classList.remove("active");
+  }
+});
+window.addEventListener("dragover", (e) => e.preventDefault());
+window.addEventListener("drop", async (e) => {
+  e.preventDefault();
+  dragDepth = 0;
+  drop.classList.remove("active");
+  if (e.dataTransfer) openFiles(await fromDataTransfer(e.dataTransfer));
+});
+
+window.addEventListener("keydown", (e) => {
+  const typing = (e.target as HTMLElement)?.matches?.("input, textarea, select");
+  if ((e.ctrlKey || e.metaKey) && e.key === "o") {
+    e.preventDefault();
+    fileInput.click();
+  } else if (e.key === "/" && !typing) {
+    const f = document.querySelector<HTMLInputElement>("input.filter");
+    if (f) {
+      e.preventDefault();
+      f.focus();
+    }
+  } else if (e.key === "Escape") {
+    if (statsId) send({ type: "cancel", id: statsId });
+    for (const [id, x] of exportsInFlight) {
+      send({ type: "cancel", id });
+      x.failed = true;
+      void x.sink.abort();
+    }
+    exportsInFlight.clear();
+    idle();
+  }
+});
+
+// ?url=... opens a model served over HTTP (what `omnimodel serve FILE` does).
+const initial = new URLSearchParams(location.search).get("url");
+if (initial) openUrl(initial);

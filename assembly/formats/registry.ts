@@ -8,6 +8,11 @@ import { ZipFormat } from "./zipfile";
 import { GGUFFormat } from "./gguf";
 import { GGMLFormat } from "./ggml";
 import { OnnxFormat } from "./onnx";
+import { FastTextFormat } from "./fasttext";
+import { Word2VecFormat } from "./word2vec";
+import { XGBoostFormat } from "./xgboost";
+import { LightGBMFormat } from "./lightgbm";
+import { TarFormat } from "./torchserve";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -16,6 +21,11 @@ export const FORMATS: FormatModule[] = [
   new GGUFFormat(),
   new GGMLFormat(),
   new OnnxFormat(),
+  new FastTextFormat(),
+  new XGBoostFormat(),
+  new LightGBMFormat(),
+  new Word2VecFormat(),
+  new TarFormat(),
 ];
 
 export function detect(s: Sniff): FormatModule | null {

@@ -138,6 +138,19 @@ describe("crafted GGUF headers (llama.cpp test-gguf.cpp cases and more)", () => 
     expect(r.findings).toEqual(expect.arrayContaining(["gguf-misaligned", "gguf-overlap", "gguf-out-of-order"]));
   });
 
+  it("the unmerged big-endian magic FUGG is refused unless allowed by an option", async () => {
+    const { open } = await sdk();
+    const be = new Uint8Array(readFileSync(join(FIXTURES, "gguf", "converted-big-endian.gguf")));
+    be.set(Buffer.from("FUGG"), 0);
+    const r = await outcome(be);
+    expect([r.code, r.message]).toEqual(["INVALID_HEADER", expect.stringContaining("FUGG")]);
+    const m = await open(be, { name: "x.gguf", core: { gguf: { acceptFuggMagic: 1 } } });
+    expect(m.formatVersion).toBe("3-be");
+    expect(m.findings.map((f) => f.code)).toContain("gguf-fugg-magic");
+    expect((await m.tensor("quant.q4_k")!.read({ dtype: "F32" })).length).toBe(1024);
+    await m.close();
+  });
+
   it("a BOOL other than 0/1 is read as true and reported", async () => {
     const { open } = await sdk();
     const m = await open(gguf({ kv: [{ key: "flag", type: 7, value: Uint8Array.of(7) }] }), { name: "x.gguf" });

@@ -102,6 +102,34 @@ describe("type table", () => {
   });
 });
 
+describe("big-endian block ids (2000 + id)", () => {
+  // gguf_convert_endian.py swaps exactly these f16 fields; the blocks are the fixtures above.
+  const scaleFields: Record<string, number[]> = { Q4_0: [0], Q8_0: [0], Q4_K: [0, 2], Q6_K: [208] };
+  for (const [name, fields] of Object.entries(scaleFields)) {
+    it(`${name}_BE: swapped scale fields decode to the same values; src is left unchanged`, () => {
+      const c = (manifest.cases as Case[]).find((x) => x.case === `${name}.random`)!;
+      const blob = readFileSync(join(FIXTURES, "ggml", c.file));
+      const input = new Uint8Array(blob.subarray(0, c.inputBytes));
+      const want = new Uint8Array(blob.buffer, blob.byteOffset + c.inputBytes, c.elements * 4);
+      const bb = k.ggmlBlockBytes(c.type);
+      const be = input.slice();
+      for (let b = 0; b < be.length; b += bb) for (const f of fields) [be[b + f], be[b + f + 1]] = [be[b + f + 1], be[b + f]];
+      for (const simd of [0, 1]) {
+        const src = put(k, be);
+        const dst = k.alloc(c.elements * 4);
+        expect(k.dequantizeGGML(2000 + c.type, src, c.elements, dst, simd)).toBe(0);
+        expect(firstWordMismatch(bytesAt(k, dst, c.elements * 4).slice(), want)).toBe(-1);
+        expect(Buffer.from(bytesAt(k, src, be.length)).equals(Buffer.from(be))).toBe(true);
+      }
+      expect([k.ggmlBlockElements(2000 + c.type), k.ggmlBlockBytes(2000 + c.type)]).toEqual([k.ggmlBlockElements(c.type), bb]);
+    });
+  }
+  it("only those four types have a big-endian id", () => {
+    for (const t of [0, 1, 3, 6, 7, 10, 11, 13, 16, 39, 40]) expect(k.ggmlBlockElements(2000 + t)).toBe(0);
+    expect(k.dequantizeGGML(2003, 0, 32, 0, 1)).toBe(-1);
+  });
+});
+
 describe("dequantizeGGML errors", () => {
   it("rejects unknown ids and partial blocks without touching memory", () => {
     const dst = k.alloc(64);

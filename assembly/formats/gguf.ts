@@ -14,7 +14,7 @@ import {
   E_BAD_SHAPE, E_DUPLICATE, E_INVALID_HEADER, E_INVALID_OFFSET, E_LIMIT, E_MISALIGNED, E_OVERFLOW,
 } from "../core/errors";
 import { Plan, SEV_INFO, SEV_LOW, SEV_MEDIUM, shapeArray, Tensor } from "../core/model";
-import { ggmlBlockElements, ggmlRowBytes, ggmlTypeFromName, ggmlTypeName, GGML_TYPE_COUNT } from "../kernels/ggml-types";
+import { ggmlBigEndianType, ggmlBlockElements, ggmlRowBytes, ggmlTypeFromName, ggmlTypeName, GGML_TYPE_COUNT } from "../kernels/ggml-types";
 import { isValidUtf8 } from "../util/bytes";
 import { JArr, JBool, JFloat, JInt, JObj, JStr, JUint, JValue } from "../util/json";
 import { FormatModule, Sniff, SNIFF_MAGIC, SNIFF_NAME_ONLY, SNIFF_NO, SNIFF_STRUCTURE } from "./format";
@@ -156,6 +156,10 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
   const magic = load<u32>(mp);
   let be = false;
   if (magic == 0x47475546) { // "FUGG"
+    // A big-endian magic proposed upstream but never merged; ggml's tests use it as a bad magic.
+    if (optU64(ctx, "acceptFuggMagic", 0) == 0) {
+      return ctx.fail(E_INVALID_HEADER, where + "the file starts with \"FUGG\", a proposed big-endian GGUF magic that ggml does not accept (set the option gguf.acceptFuggMagic to 1 to read it)", 0);
+    }
     be = true;
     ctx.index.addFinding(SEV_LOW, "gguf-fugg-magic", "The file starts with \"FUGG\", a proposed big-endian magic that ggml does not accept; read as big-endian GGUF.", "0");
   } else if (magic != 0x46554747) {
@@ -523,10 +527,13 @@ function dtypeOf(type: u32): i32 {
   return DT_GGML_BASE + <i32>type;
 }
 
-// Big-endian files: element types are swapped by the read path; of the block types only MXFP4
-// (no multi-byte fields) reads unchanged. (gguf-py's converter also swaps d of Q4_0/Q8_0/Q4_K/Q6_K.)
-function beReadable(type: u32): bool {
-  return type == 0 || type == 1 || type == 30 || (type >= 24 && type <= 28) || type == 39;
+// Big-endian files: element types are swapped by the read path; MXFP4 and NVFP4 blocks have no
+// multi-byte field; Q4_0, Q8_0, Q4_K and Q6_K are read through their big-endian-scales ids
+// (kernels/ggml-types.ts). Other block types have no defined big-endian form.
+function beStorage(type: u32): i32 {
+  if (type == 0 || type == 1 || type == 30 || (type >= 24 && type <= 28) || type == 39 || type == 40) return dtypeOf(type);
+  const t = ggmlBigEndianType(<i32>type);
+  return t >= 0 ? DT_GGML_BASE + t : -1;
 }
 
 function addTensor(ctx: Context, t: TensorInfo, h: Header, typeMap: Map<u32, u32>): void {
@@ -567,7 +574,9 @@ function addTensor(ctx: Context, t: TensorInfo, h: Header, typeMap: Map<u32, u32
   const plan = Plan.single(t.source, t.dataStart + t.offset, t.nbytes, dt);
   if (h.be) {
     plan.bigEndian = true;
-    if (!beReadable(type)) plan.unreadable = ggmlTypeName(<i32>type) + " blocks of a big-endian GGUF file have no defined byte order to convert from";
+    const st = beStorage(type);
+    if (st < 0) plan.unreadable = ggmlTypeName(<i32>type) + " blocks of a big-endian GGUF file have no defined byte order to convert from (gguf-py's gguf_convert_endian refuses them too)";
+    else plan.storage = st;
   }
   tensor.plan = plan;
   ctx.index.addTensor(tensor);

@@ -16,6 +16,12 @@
 //   1008 Q4_1_GGJT2  GGJT v2 Q4_1: 32 el, 24 B {f32 d, f32 m, qs[16]}, today's nibble order
 //
 // (GGJT v2 Q5_0/Q5_1 already have today's layout, ids 6 and 7.)
+//
+// Big-endian GGUF files (s390x, POWER) store the f16 scale fields of a block byte-swapped; the
+// quantized bytes are unchanged. gguf-py's gguf_convert_endian.py defines this for Q4_0, Q8_0,
+// Q4_K and Q6_K (MXFP4 and NVFP4 have no multi-byte field and need nothing). Those four get ids
+// 2000 + their id ("Q4_0_BE", ...): same block size; dequantizeGGML swaps the scale fields of
+// src, decodes, and swaps them back, so src is unchanged afterwards.
 
 import { bf16ToF32, copyF32, f16ToF32, f64ToF32, i16ToF32, i32ToF32, i64ToF32, i8ToF32 } from "./ggml/plain-types";
 import {
@@ -80,6 +86,38 @@ export const GGML_TYPE_Q4_0_GGJT2 = 1007;
 export const GGML_TYPE_Q4_1_GGJT2 = 1008;
 export const GGML_LEGACY_TYPE_FIRST = 1000;
 export const GGML_LEGACY_TYPE_END = 1009;
+export const GGML_BE_TYPE_BASE = 2000;
+
+/** The big-endian-scales id of a type, or -1 when big-endian files of that type are undefined. */
+export function ggmlBigEndianType(type: i32): i32 {
+  if (type == GGML_TYPE_Q4_0 || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q4_K || type == GGML_TYPE_Q6_K) return GGML_BE_TYPE_BASE + type;
+  return -1;
+}
+
+// The base type of a big-endian-scales id, else -1.
+function beBase(type: i32): i32 {
+  const t = type - GGML_BE_TYPE_BASE;
+  return t >= 0 && ggmlBigEndianType(t) == type ? t : -1;
+}
+
+/**
+ * Byte-swaps the f16 scale fields of nb blocks of `type` at ptr in place (gguf_convert_endian's
+ * rule). Returns 0, or -1 when the type has no defined big-endian form.
+ */
+export function ggmlSwapBlockScales(type: i32, ptr: usize, nb: usize): i32 {
+  const bb = <usize>ggmlBlockBytes(type);
+  let a: usize = 0, b: usize = 0, two = false;
+  if (type == GGML_TYPE_Q4_0 || type == GGML_TYPE_Q8_0) a = 0;
+  else if (type == GGML_TYPE_Q4_K) { a = 0; b = 2; two = true; }
+  else if (type == GGML_TYPE_Q6_K) a = 208;
+  else return -1;
+  for (let i: usize = 0; i < nb; i++) {
+    const p = ptr + i * bb;
+    store<u16>(p + a, bswap<u16>(load<u16>(p + a)));
+    if (two) store<u16>(p + b, bswap<u16>(load<u16>(p + b)));
+  }
+  return 0;
+}
 
 /** dequantizeGGML error codes. */
 export const GGML_ERR_UNKNOWN_TYPE = -1;
@@ -117,6 +155,7 @@ const LEGACY_BLOCK_BYTES = memory.data<i32>([20, 24, 10, 12, 22, 24, 36, 20, 24]
 /** Elements per block of a type; 0 for an unknown or removed id. */
 export function ggmlBlockElements(type: i32): i32 {
   if (type >= 0 && type < GGML_TYPE_COUNT) return load<i32>(BLOCK_ELEMENTS + (<usize>type << 2));
+  if (beBase(type) >= 0) return ggmlBlockElements(beBase(type));
   if (type >= GGML_LEGACY_TYPE_FIRST && type < GGML_LEGACY_TYPE_END) {
     return load<i32>(LEGACY_BLOCK_ELEMENTS + (<usize>(type - GGML_LEGACY_TYPE_FIRST) << 2));
   }
@@ -126,6 +165,7 @@ export function ggmlBlockElements(type: i32): i32 {
 /** Bytes per block of a type; 0 for an unknown or removed id. */
 export function ggmlBlockBytes(type: i32): i32 {
   if (type >= 0 && type < GGML_TYPE_COUNT) return load<i32>(BLOCK_BYTES + (<usize>type << 2));
+  if (beBase(type) >= 0) return ggmlBlockBytes(beBase(type));
   if (type >= GGML_LEGACY_TYPE_FIRST && type < GGML_LEGACY_TYPE_END) {
     return load<i32>(LEGACY_BLOCK_BYTES + (<usize>(type - GGML_LEGACY_TYPE_FIRST) << 2));
   }
@@ -136,6 +176,7 @@ export function ggmlBlockBytes(type: i32): i32 {
 export function ggmlTypeName(type: i32): string {
   if (type >= 0 && type < GGML_TYPE_COUNT) return NAMES[type];
   if (type >= GGML_LEGACY_TYPE_FIRST && type < GGML_LEGACY_TYPE_END) return LEGACY_NAMES[type - GGML_LEGACY_TYPE_FIRST];
+  if (beBase(type) >= 0) return NAMES[beBase(type)] + "_BE";
   return "";
 }
 
@@ -144,6 +185,10 @@ export function ggmlTypeFromName(name: string): i32 {
   if (name.length == 0) return -1;
   for (let i = 0; i < NAMES.length; i++) if (NAMES[i] == name) return i;
   for (let i = 0; i < LEGACY_NAMES.length; i++) if (LEGACY_NAMES[i] == name) return GGML_LEGACY_TYPE_FIRST + i;
+  if (name.endsWith("_BE")) {
+    const base = ggmlTypeFromName(name.substring(0, name.length - 3));
+    if (base >= 0 && base < GGML_TYPE_COUNT) return ggmlBigEndianType(base);
+  }
   return -1;
 }
 
@@ -170,6 +215,13 @@ export function dequantizeGGML(type: i32, src: usize, nElements: usize, dst: usi
   if (be == 0) return GGML_ERR_UNKNOWN_TYPE;
   if (nElements % be != 0) return GGML_ERR_PARTIAL_BLOCK;
   const nb = nElements / be;
+  const base = beBase(type);
+  if (base >= 0) {
+    ggmlSwapBlockScales(base, src, nb);
+    const rc = dequantizeGGML(base, src, nElements, dst, simd);
+    ggmlSwapBlockScales(base, src, nb);
+    return rc;
+  }
   switch (type) {
     case GGML_TYPE_F32: copyF32(src, nElements, dst, simd); break;
     case GGML_TYPE_F16: f16ToF32(src, nElements, dst, simd); break;

@@ -47,6 +47,7 @@ export class JoblibFormat extends FormatModule {
     if (s.startsWith("BZh") && s.byte(3) >= 0x31 && s.byte(3) <= 0x39) return SNIFF_WEAK + 2;
     if (b0 == 0xfd && s.startsWith("7zXZ", 1)) return SNIFF_WEAK + 2;
     if (b0 == 0x04 && b1 == 0x22 && s.byte(2) == 0x4d && s.byte(3) == 0x18) return SNIFF_WEAK + 2;
+    if (b0 == 0x5d && b1 == 0 && s.byte(2) == 0) return SNIFF_WEAK + 2; // .lzma ("alone") as joblib writes it
     return SNIFF_NO;
   }
 
@@ -58,6 +59,7 @@ export class JoblibFormat extends FormatModule {
     if (size >= 3 && b0 == 0x42 && b1 == 0x5a && load<u8>(h + 2) == 0x68) return unsupportedCodec(ctx, "bz2");
     if (size >= 6 && b0 == 0xfd && b1 == 0x37) return unsupportedCodec(ctx, "xz/lzma");
     if (size >= 4 && b0 == 0x04 && b1 == 0x22) return unsupportedCodec(ctx, "lz4");
+    if (size >= 13 && b0 == 0x5d && b1 == 0 && load<u8>(h + 2) == 0) return unsupportedCodec(ctx, "xz/lzma");
     let codec = CODEC_NONE;
     let start: u64 = 0;
     if (b0 == 0x78) codec = CODEC_ZLIB;

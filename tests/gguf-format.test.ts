@@ -48,6 +48,8 @@ describe("GGUF files written by gguf-py", () => {
           }
           if (e.raw_sha256) expect([name, sha(await t.read())]).toEqual([name, e.raw_sha256]);
           if (e.f32_sha256) expect([name, "F32", sha(await t.read({ dtype: "F32" }))]).toEqual([name, "F32", e.f32_sha256]);
+          if (e.f16_sha256) expect([name, "F16", sha(await t.read({ dtype: "F16" }))]).toEqual([name, "F16", e.f16_sha256]);
+          if (e.bf16_sha256) expect([name, "BF16", sha(await t.read({ dtype: "BF16" }))]).toEqual([name, "BF16", e.bf16_sha256]);
         }
         for (const [k, v] of Object.entries<any>(exp.metadata ?? {})) {
           const got = m.metadata[k] as any;

@@ -209,3 +209,55 @@ describe("fuzz: seeded mutations of real files", () => {
     });
   }
 });
+
+describe("zip container findings", () => {
+  // Two stored members built by hand so names can disagree or escape.
+  function zip2(names: [string, string], localNames?: [string, string]): Uint8Array {
+    const parts: Uint8Array[] = [];
+    const cds: Uint8Array[] = [];
+    let offset = 0;
+    names.forEach((name, i) => {
+      const data = npyBytes(4, i + 1);
+      const ln = new TextEncoder().encode(localNames ? localNames[i] : name);
+      const cn = new TextEncoder().encode(name);
+      const local = new Uint8Array(30 + ln.length);
+      const dl = new DataView(local.buffer);
+      dl.setUint32(0, 0x04034b50, true); dl.setUint16(4, 20, true);
+      dl.setUint32(18, data.length, true); dl.setUint32(22, data.length, true); dl.setUint16(26, ln.length, true);
+      local.set(ln, 30);
+      const cd = new Uint8Array(46 + cn.length);
+      const dc = new DataView(cd.buffer);
+      dc.setUint32(0, 0x02014b50, true); dc.setUint16(6, 20, true);
+      dc.setUint32(20, data.length, true); dc.setUint32(24, data.length, true); dc.setUint16(28, cn.length, true);
+      dc.setUint32(42, offset, true);
+      cd.set(cn, 46);
+      parts.push(local, data);
+      cds.push(cd);
+      offset += local.length + data.length;
+    });
+    const cdLen = cds.reduce((a, c) => a + c.length, 0);
+    const eocd = new Uint8Array(22);
+    const de = new DataView(eocd.buffer);
+    de.setUint32(0, 0x06054b50, true); de.setUint16(8, 2, true); de.setUint16(10, 2, true);
+    de.setUint32(12, cdLen, true); de.setUint32(16, offset, true);
+    const all = [...parts, ...cds, eocd];
+    const out = new Uint8Array(all.reduce((a, c) => a + c.length, 0));
+    let o = 0;
+    for (const p of all) { out.set(p, o); o += p.length; }
+    return out;
+  }
+
+  it("local/central name mismatch, duplicates and escaping names are findings", async () => {
+    const { open } = await sdk();
+    const m1 = await open(zip2(["a.npy", "b.npy"], ["a.npy", "evil.npy"]), { name: "x.npz" });
+    expect(m1.findings.map((f) => f.code)).toContain("zip-name-mismatch");
+    expect(m1.tensors.map((t) => t.name)).toEqual(["a", "b"]);
+    const m2 = await open(zip2(["a.npy", "a.npy"]), { name: "x.npz" });
+    expect(m2.findings.map((f) => f.code)).toContain("zip-duplicate-name");
+    const m3 = await open(zip2(["../../etc/cron.d/x.npy", "/abs.npy"]), { name: "x.npz" });
+    const esc = m3.findings.filter((f) => f.code === "zip-path-escape");
+    expect(esc.length).toBe(2);
+    expect(esc.every((f) => f.severity === "high")).toBe(true);
+    for (const m of [m1, m2, m3]) await m.close();
+  });
+});

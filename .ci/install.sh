@@ -3,3 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund
+# Toolchains for the non-Node hosts (Python, Deno, Chromium, workerd, Go, Rust).
+if [ -f .ci/install-hosts.sh ]; then bash .ci/install-hosts.sh; fi

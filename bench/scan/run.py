@@ -40,6 +40,7 @@ CATEGORIES = {
     "B": "B: name-resolution tricks",
     "C": "C: stream-structure tricks",
     "D": "D: container and format tricks",
+    "F": "F: other formats (Keras, ONNX, TF graph, zip/tar paths)",
     "benign-corpus": "benign: corpus files",
     "benign": "benign: generated checkpoints",
 }
@@ -176,7 +177,7 @@ def tables(items, results):
     det_lines = ["| category | files | " + " | ".join(TOOLS) + " |", "|---|---:|" + "---:|" * len(TOOLS)]
     tot = defaultdict(int)
     n_mal = 0
-    for cat in ("corpus", "A", "B", "C", "D"):
+    for cat in ("corpus", "A", "B", "C", "D", "F"):
         its = by_cat.get(cat, [])
         if not its:
             continue

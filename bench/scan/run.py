@@ -194,6 +194,10 @@ def tables(items, results):
         its = by_cat.get(cat, [])
         cells = [str(sum(results[t][i["path"]]["critical"] for i in its)) for t in TOOLS]
         fa_lines.append(f"| {CATEGORIES[cat]} | {len(its)} | " + " | ".join(cells) + " |")
+    for cat in ("benign-corpus", "benign"):
+        its = by_cat.get(cat, [])
+        cells = [str(sum(results[t][i["path"]]["detected"] for i in its)) for t in TOOLS]
+        fa_lines.append(f"| {CATEGORIES[cat]}, flagged at high or above | {len(its)} | " + " | ".join(cells) + " |")
     err_cells = []
     for t in TOOLS:
         err_cells.append(str(sum(1 for i in items if results[t][i["path"]].get("error"))))

@@ -6,7 +6,7 @@ import { open, type ModelInput, type OpenOptions } from "../open.js";
 import { OmnimodelError } from "../errors.js";
 import type { Severity } from "../model.js";
 import { impactOf, loaderFor } from "./explain.js";
-import { exitCodeFor, highestOf, summarize, type FileReport, type ScanReport } from "./report.js";
+import { exitCodeFor, highestOf, summarize, type FileReport, type ScanFinding, type ScanReport } from "./report.js";
 
 export interface ScanOptions {
   /** Findings at or above this level make the exit code 1 (default "high"). */
@@ -25,8 +25,14 @@ export async function scanInput(input: ModelInput, path: string, size: number, o
   } catch (e) {
     const code = e instanceof OmnimodelError ? e.code : "ERROR";
     const message = e instanceof Error ? e.message : String(e);
+    // The resolver refused a reference that leaves the model's directory (bindings/ABI.md): that
+    // is itself the finding, whatever else the file holds.
+    const findings: ScanFinding[] = code === "PATH_VIOLATION" ? [{
+      severity: "high", code: "path-escape", message, location: "",
+      impact: "Its loader would read a file outside the model's directory, named by the model file itself.",
+    }] : [];
     return {
-      path, format: null, loader: null, size, findings: [], highest: "none",
+      path, format: null, loader: null, size, findings, highest: highestOf(findings),
       status: NOT_A_MODEL.has(code) ? "skipped" : "unreadable",
       error: { code, message },
     };

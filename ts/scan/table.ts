@@ -21,10 +21,10 @@ export function renderTable(r: ScanReport, options: { showClean?: boolean } = {}
   const rows = r.files.filter((f) => options.showClean || r.kind === "file" || f.findings.length || f.status === "unreadable");
   const pathW = Math.min(60, Math.max(4, ...rows.map((f) => f.path.length)));
   if (rows.length) {
-    lines.push(`${pad("FILE", pathW)}  ${pad("FORMAT", 14)}  ${pad("HIGHEST", 9)}  FINDINGS`);
+    lines.push(`${pad("FILE", pathW)}  ${pad("FORMAT", 14)}  ${pad("HIGHEST", 10)}  FINDINGS`);
     for (const f of rows) {
       const level = f.status === "scanned" ? f.highest.toUpperCase() : f.status;
-      lines.push(`${pad(clip(f.path, pathW), pathW)}  ${pad(f.format ?? "-", 14)}  ${pad(level, 9)}  ${f.findings.length}`);
+      lines.push(`${pad(clip(f.path, pathW), pathW)}  ${pad(f.format ?? "-", 14)}  ${pad(level, 10)}  ${f.findings.length}`);
     }
   } else lines.push("no findings in any file");
   for (const f of r.files) {

@@ -14,8 +14,7 @@ export class HeadField {
 
 // Fields of the message starting at ptr, as far as `len` bytes show. null when the bytes cannot
 // be protobuf (bad wire type, field 0, a varint longer than 10 bytes). A payload running past the
-// head is recorded as incomplete and ends the walk (`total` is the file size: a payload beyond
-// it makes the walk fail).
+// head is recorded as incomplete and ends the walk (`total`, the file size, is kept for callers).
 export function headFields(ptr: usize, len: usize, total: u64, max: i32): HeadField[] | null {
   const out = new Array<HeadField>();
   const end = ptr + len;
@@ -47,8 +46,8 @@ export function headFields(ptr: usize, len: usize, total: u64, max: i32): HeadFi
       p = vi.next;
       f.ptr = p;
       f.length = vi.value;
-      const at = <u64>(p - ptr);
-      if (vi.value > total - (at < total ? at : total)) return null;
+      // A payload past the head (or past the end of a truncated file) ends the walk; the reader
+      // then names the rule broken instead of the detector refusing the file.
       if (vi.value > <u64>(end - p)) { f.complete = false; out.push(f); return out; }
       p += <usize>vi.value;
     } else {

@@ -31,6 +31,7 @@ const MAX_RECORDS: i32 = 1_000_000;
 const MAX_VOCAB: u32 = 10_000_000;
 // How far into an unversioned file the first tensor record is looked for.
 const SCAN_WINDOW: u64 = 32 * 1024 * 1024;
+const SCAN_FIRST: u64 = 1024 * 1024;
 
 // Layout eras: 0 = current (GGJT v3, quantization version 2), 1 = GGJT v2 / qntvr 1,
 // 2 = GGJT v1, GGMF / qntvr 0.
@@ -241,20 +242,31 @@ function readVocab(ctx: Context, pos: u64, n: u32, scores: bool, lenBytes: i32):
 
 function indexUnversioned(ctx: Context): i32 {
   const size = ctx.size;
-  const scanLen = size < SCAN_WINDOW ? size : SCAN_WINDOW;
-  const w = ctx.view(0, scanLen);
-  if (!w) return ctx.truncated("the header", 0);
-  // Find where the tensor records start: the first offset from which they chain to EOF.
+  // Find where the tensor records start: the first offset from which they chain to EOF. The
+  // window grows from 1 MiB so a remote file is not fetched further than its header needs.
   let start: u64 = size;
   let recs: Record[] = [];
   let era = ERA_CURRENT;
-  for (let e = ERA_CURRENT; e <= ERA_V1 && start == size; e++) {
-    for (let p: u64 = 8; p + 12 <= scanLen; p++) {
-      if (!plausibleRecord(w, scanLen, p, size, e)) continue;
-      const r = chain(ctx, p, e, false, false);
-      if (ctx.pending()) return ctx.truncated("the tensor records", p);
-      if (r !== null) { start = p; recs = r; era = e; break; }
+  let from: u64 = 8;
+  let win: u64 = size < SCAN_FIRST ? size : SCAN_FIRST;
+  while (start == size) {
+    const w = ctx.view(0, win);
+    if (!w) return ctx.truncated("the header", 0);
+    for (let e = ERA_CURRENT; e <= ERA_V1 && start == size; e++) {
+      for (let p: u64 = from; p + 12 <= win; p++) {
+        if (!plausibleRecord(w, win, p, size, e)) continue;
+        const r = chain(ctx, p, e, false, false);
+        if (ctx.pending()) return ctx.truncated("the tensor records", p);
+        if (r !== null) { start = p; recs = r; era = e; break; }
+      }
     }
+    if (win >= size || win >= SCAN_WINDOW) break;
+    from = win - 11 > from ? win - 11 : from;
+    win = win * 4 > SCAN_WINDOW ? SCAN_WINDOW : win * 4;
+    if (win > size) win = size;
+  }
+  if (start == size && size > SCAN_WINDOW) {
+    return ctx.fail(E_INVALID_HEADER, "ggml: no run of tensor records reaching the end of the file starts in its first " + (SCAN_WINDOW >> 20).toString() + " MiB (a damaged file, or a header layout this reader does not know)", 0);
   }
   if (era != ERA_CURRENT) ctx.index.metadata.setStr("layout_era", ERA_NAMES[era]);
   const st = describeHeader(ctx, start);

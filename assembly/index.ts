@@ -4,8 +4,11 @@
 // Conventions: pointers and lengths are u32 (hosts treat them as unsigned); file offsets and
 // sizes are f64 holding integers below 2^53; no exceptions cross the boundary: errors are codes.
 
-import { E_BAD_ARGUMENT, E_NOT_FOUND, E_NO_MEMORY, errorName } from "./core/errors";
-import { dtypeByteLength, dtypeFromName, DT_KEEP } from "./core/dtype";
+import { E_BAD_ARGUMENT, E_BAD_DTYPE, E_NOT_FOUND, errorName } from "./core/errors";
+import { dtypeByteLength, dtypeFromName, DT_BF16, DT_F16, DT_F32, DT_KEEP } from "./core/dtype";
+import { DoneJob } from "./jobs/done-job";
+import { planSafetensors } from "./writers/safetensors-plan";
+import { npyHeader } from "./writers/npy-header";
 import { Job, S_ERROR } from "./jobs/job";
 import { IndexJob } from "./jobs/index-job";
 import { ReadJob } from "./jobs/read-job";
@@ -171,6 +174,40 @@ export function job_close(h: i32): void {
   if (!j) return;
   j.dispose();
   jobs[h - 1] = null;
+}
+
+// ---- writing ----
+
+// Plans a conversion of a finished index job to safetensors, as dtype `want` (0 keep, 2 F32,
+// 3 F16, 4 BF16). Returns a finished job: job_result = JSON {tensors: [{tensor, name, dtype,
+// readAs, byteLength}], skipped, headerLength, totalLength}; job_output_* = the header bytes.
+export function convert_plan(indexHandle: i32, want: i32): i32 {
+  const j = job(indexHandle);
+  if (!j || !(j instanceof IndexJob) || !(<IndexJob>j).finished) return -E_BAD_ARGUMENT;
+  if (want != DT_KEEP && want != DT_F32 && want != DT_F16 && want != DT_BF16) return -E_BAD_ARGUMENT;
+  const plan = planSafetensors((<IndexJob>j).index, want);
+  const d = new DoneJob();
+  d.result.raw(plan.description.ptr, plan.description.len);
+  plan.description.dispose();
+  d.outPtr = plan.header.ptr;
+  d.outLen = plan.header.len;
+  d.keep = plan.header;
+  return addJob(d);
+}
+
+// The .npy header for writing `n` dims (u64 LE at shapePtr) of dtype `dtype`: a finished job
+// with the header at job_output_*, or -BAD_DTYPE when NumPy has no such type.
+export function npy_header(dtype: i32, shapePtr: usize, n: u32): i32 {
+  if (n > 64) return -E_BAD_ARGUMENT;
+  const shape = new Array<u64>();
+  for (let i: u32 = 0; i < n; i++) shape.push(load<u64>(shapePtr + (<usize>i << 3)));
+  const d = new DoneJob();
+  const buf = new ByteBuf();
+  if (!npyHeader(dtype, shape, buf)) { buf.dispose(); return -E_BAD_DTYPE; }
+  d.outPtr = buf.ptr;
+  d.outLen = buf.len;
+  d.keep = buf;
+  return addJob(d);
 }
 
 // ---- directories ----

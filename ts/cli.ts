@@ -13,7 +13,7 @@ import { toSarif } from "./scan/sarif.js";
 import { renderTable } from "./scan/table.js";
 import { packageVersion } from "./scan/version.js";
 import { planSafetensors, safetensorsChunks, type ConvertDtype } from "./writers/safetensors.js";
-import { npyHeader } from "./writers/npy.js";
+import { npyForTensor } from "./writers/npy.js";
 import { serve } from "./serve.js";
 
 const USAGE = `omnimodel — open any ML model file safely
@@ -123,9 +123,7 @@ async function dump(a: Args): Promise<number> {
     const dtype = flagString(a, "--dtype");
     const outPath = flagString(a, "--out");
     if (outPath) {
-      const wantF32 = !dtype && !["F64", "F32", "F16", "I64", "I32", "I16", "I8", "U64", "U32", "U16", "U8", "BOOL", "C64", "C128"].includes(t.dtype);
-      const readAs = dtype ?? (wantF32 ? "F32" : undefined);
-      const header = npyHeader(readAs ?? t.dtype, t.shape);
+      const { header, readAs } = npyForTensor(m.core, t, dtype);
       await writeStream(outPath, (async function* () {
         yield header;
         for await (const c of t.chunks(readAs ? { dtype: readAs } : {})) yield new Uint8Array(c.buffer, c.byteOffset, c.byteLength);

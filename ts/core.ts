@@ -44,6 +44,9 @@ interface Exports {
   job_error_message_length(h: number): number;
   job_close(h: number): void;
   dtype_code(ptr: number, len: number): number;
+  convert_plan(index: number, want: number): number;
+  npy_header(dtype: number, shapePtr: number, n: number): number;
+  choose_entry(ptr: number, len: number): number;
   kernel_to_f32(dtype: number, src: number, n: number, dst: number): number;
 }
 
@@ -112,6 +115,12 @@ export class Core {
 
   needName(h: number): string {
     return this.string(this.exports.job_need_name(h), this.exports.job_need_name_length(h) >>> 0);
+  }
+
+  /** Bytes at a finished job's output pointer, copied out. */
+  output(h: number): Uint8Array {
+    const e = this.exports;
+    return this.bytes(e.job_output_ptr(h), e.job_output_length(h) >>> 0).slice();
   }
 
   result(h: number): string {

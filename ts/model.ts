@@ -154,7 +154,7 @@ export class Model implements ModelIndex {
   private readonly byName = new Map<string, Tensor>();
   private closed = false;
 
-  constructor(readonly core: Core, private readonly handle: number, readonly table: SourceTable, index: ModelIndex) {
+  constructor(readonly core: Core, readonly handle: number, readonly table: SourceTable, index: ModelIndex) {
     this.index = index;
     this.format = index.format;
     this.formatVersion = index.formatVersion;

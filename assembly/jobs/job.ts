@@ -30,6 +30,8 @@ export class Job {
   outOffset: u64 = 0;
 
   result: ByteBuf = new ByteBuf();
+  // Keeps the buffer behind outPtr alive (and frees it with the job) when the job owns it.
+  keep: ByteBuf | null = null;
 
   run(): i32 { return S_ERROR; }
   feedBuffer(len: u64): usize { return 0; }
@@ -50,6 +52,9 @@ export class Job {
   errorCodeName(): string { return errorName(this.errorCode); }
 
   dispose(): void {
+    const k = this.keep;
+    if (k) k.dispose();
+    this.keep = null;
     this.errorBuf.dispose();
     this.nameBuf.dispose();
     this.result.dispose();

@@ -9,7 +9,7 @@ import type { Model } from "../model.js";
 import { init, openSource } from "../open.js";
 import type { Source } from "../source.js";
 import { BlobSource, UrlSource } from "../web-sources.js";
-import { npyDescr, npyHeader } from "../writers/npy.js";
+import { npyForTensor } from "../writers/npy.js";
 import { planSafetensors, safetensorsChunks } from "../writers/safetensors.js";
 import { npyName, safetensorsName } from "./names.js";
 import type { DroppedFile, OpenedModel, Reply, Request } from "./protocol.js";
@@ -178,8 +178,7 @@ function exportNpy(id: number, position: number): void {
   const t = m.tensors[position];
   if (!t) throw new OmnimodelError("NOT_FOUND", `no tensor #${position}`);
   run(id, async (op) => {
-    const readAs = npyDescr(t.dtype) ? undefined : "F32";
-    const header = npyHeader(readAs ?? t.dtype, t.shape);
+    const { header, readAs } = npyForTensor(m.core, t);
     const total = header.byteLength + t.outputByteLength(readAs ? { dtype: readAs } : {});
     const name = npyName(t.name);
     post({ type: "export-start", id, name, totalBytes: total, skipped: readAs ? [`${t.name}: ${t.dtype} written as F32`] : [] });

@@ -1,28 +1,39 @@
-// .npy (version 1.0, or 2.0 for very long headers) for one tensor, header padded to 64 bytes.
+// The .npy header for one tensor, written by the core (npy_header) so every host agrees.
 
-const DESCR: Record<string, string> = {
-  F64: "<f8", F32: "<f4", F16: "<f2", I64: "<i8", I32: "<i4", I16: "<i2", I8: "|i1", U64: "<u8", U32: "<u4",
-  U16: "<u2", U8: "|u1", BOOL: "|b1", C64: "<c8", C128: "<c16",
-};
+import type { Core } from "../core.js";
+import { DTYPE_CODES } from "../dtypes.js";
+import { OmnimodelError } from "../errors.js";
 
-export function npyDescr(dtype: string): string | undefined {
-  return DESCR[dtype];
+export function npyHeader(core: Core, dtype: string, shape: number[]): Uint8Array {
+  const code = DTYPE_CODES[dtype];
+  const e = core.exports;
+  const p = e.alloc(Math.max(8, shape.length * 8)) >>> 0;
+  if (!p) throw new OmnimodelError("NO_MEMORY", "the core could not allocate a shape");
+  try {
+    const dv = new DataView(e.memory.buffer, p, shape.length * 8);
+    shape.forEach((d, i) => dv.setBigUint64(i * 8, BigInt(d), true));
+    const h = code === undefined ? -16 : e.npy_header(code, p, shape.length);
+    if (h <= 0) throw new OmnimodelError("BAD_DTYPE", `${dtype} has no NumPy dtype; convert it first (e.g. --dtype F32)`);
+    try {
+      return core.output(h);
+    } finally {
+      e.job_close(h);
+    }
+  } finally {
+    e.free(p);
+  }
 }
 
-export function npyHeader(dtype: string, shape: number[]): Uint8Array {
-  const descr = DESCR[dtype];
-  if (!descr) throw new Error(`${dtype} has no NumPy dtype; convert it (e.g. --dtype F32)`);
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  const long = dict.length + 1 + 10 > 65535;
-  const pre = long ? 12 : 10;
-  const total = Math.ceil((pre + dict.length + 1) / 64) * 64;
-  dict = dict + " ".repeat(total - pre - dict.length - 1) + "\n";
-  const out = new Uint8Array(total);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, long ? 2 : 1, 0]);
-  const dv = new DataView(out.buffer);
-  if (long) dv.setUint32(8, dict.length, true);
-  else dv.setUint16(8, dict.length, true);
-  out.set(new TextEncoder().encode(dict), pre);
-  return out;
+/**
+ * Header and read dtype for writing a tensor as .npy: as stored when NumPy has the type, else as
+ * F32 (BF16, F8, quantized types).
+ */
+export function npyForTensor(core: Core, t: { dtype: string; shape: number[] }, dtype?: string): { header: Uint8Array; readAs?: string } {
+  if (dtype) return { header: npyHeader(core, dtype, t.shape), readAs: dtype };
+  try {
+    return { header: npyHeader(core, t.dtype, t.shape) };
+  } catch (e) {
+    if (!(e instanceof OmnimodelError) || e.code !== "BAD_DTYPE") throw e;
+    return { header: npyHeader(core, "F32", t.shape), readAs: "F32" };
+  }
 }

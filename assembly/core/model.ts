@@ -43,6 +43,30 @@ export class Segment {
   contentLength(): u64 { return this.codec == CODEC_NONE ? this.length : this.take; }
 }
 
+// Decodes one stored chunk of a chunked array (the format's filter pipeline: inflate, shuffle,
+// LZF, checksums...). `mask` is the per-chunk word saying which filters were skipped.
+export abstract class ChunkDecoder {
+  error: string = "";
+  errorCode: i32 = 0;
+  // Decodes `len` stored bytes at `src` into exactly `outLen` bytes at `dst`; 0 or -1 (error set).
+  abstract decode(src: usize, len: usize, dst: usize, outLen: usize, mask: u32): i32;
+}
+
+// Chunked storage (HDF5): the array is cut into equal chunks stored (and coded) on their own. The
+// read job decodes them one at a time and places each in the output; `segments[i]` holds chunk
+// i's stored bytes, `origins[i*rank+d]` its first element on axis d. Chunks must be sorted by
+// origin (C order). Chunks that are absent take `fill` (elemBytes bytes; zeros when null).
+export class ChunkGrid {
+  shape: u64[] = [];
+  chunk: u64[] = [];
+  elemBytes: u64 = 0;
+  segments: Segment[] = [];
+  origins: u64[] = [];
+  masks: u32[] = [];
+  decoder: ChunkDecoder | null = null;
+  fill: u8[] | null = null;
+}
+
 // Layout transforms applied after the bytes are gathered.
 export const LAYOUT_C: i32 = 0;
 export const LAYOUT_FORTRAN: i32 = 1;
@@ -58,6 +82,8 @@ export class Plan {
   fill: u64 = 0;
   // Reason the tensor cannot be read, when it cannot (strings, objects, external data missing...).
   unreadable: string | null = null;
+  // Chunked storage, when the values are not one run of segments (then `segments` is empty).
+  grid: ChunkGrid | null = null;
 
   static single(source: i32, offset: u64, length: u64, storage: i32): Plan {
     const p = new Plan();

@@ -5,6 +5,7 @@ import { FormatModule, Sniff, SNIFF_NO } from "./format";
 import { SafetensorsFormat } from "./safetensors";
 import { NpyFormat } from "./npy";
 import { ZipFormat } from "./zipfile";
+import { Hdf5Format } from "./hdf5";
 import { GGUFFormat } from "./gguf";
 import { GGMLFormat } from "./ggml";
 import { OnnxFormat } from "./onnx";
@@ -18,6 +19,7 @@ export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
   new NpyFormat(),
   new ZipFormat(),
+  new Hdf5Format(),
   new GGUFFormat(),
   new GGMLFormat(),
   new OnnxFormat(),

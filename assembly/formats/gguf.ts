@@ -19,7 +19,7 @@ import { isValidUtf8 } from "../util/bytes";
 import { JArr, JBool, JFloat, JInt, JObj, JStr, JUint, JValue } from "../util/json";
 import { FormatModule, Sniff, SNIFF_MAGIC, SNIFF_NAME_ONLY, SNIFF_NO, SNIFF_STRUCTURE } from "./format";
 
-// Caps (all overridable through options.gguf: {maxTensors, maxKV, maxArray, maxDims, ...}).
+// Caps.
 const MAX_TENSORS: u64 = 10_000_000;
 const MAX_KV: u64 = 1_000_000;
 const MAX_ARRAY: u64 = 1 << 30; // GGUF_MAX_ARRAY_ELEMENTS

@@ -14,6 +14,8 @@ import { Word2VecFormat } from "./word2vec";
 import { XGBoostFormat } from "./xgboost";
 import { LightGBMFormat } from "./lightgbm";
 import { TarFormat } from "./torchserve";
+import { JsonFormat } from "./json";
+import { GensimFormat } from "./gensim";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -28,6 +30,8 @@ export const FORMATS: FormatModule[] = [
   new LightGBMFormat(),
   new Word2VecFormat(),
   new TarFormat(),
+  new JsonFormat(),
+  new GensimFormat(),
 ];
 
 export function detect(s: Sniff): FormatModule | null {

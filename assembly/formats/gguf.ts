@@ -4,7 +4,15 @@
 // KV pairs, the tensor infos, padding to `general.alignment` (default 32), tensor data. A file
 // is big-endian when its version read little-endian has a zero low half (every reader detects it
 // that way; the spec has no flag). Every count and length is checked against the bytes left in
-// the file and against caps before it drives a loop or an allocation.
+// the file and against caps before it drives a loop or an allocation. "docs/gguf.md" is ggml's
+// spec (ggml-org/ggml).
+//
+// Options (job_set_options):
+//   ggmlTypeMap: {"<id>": "<ggml type name>"}  read a fork's type id with a known layout
+//   gguf: {maxDims: n}                         allow more than 4 dimensions (ggml's limit)
+//   gguf: {acceptFuggMagic: 1}                 read files with the unmerged big-endian magic "FUGG"
+// Metadata arrays longer than 64 elements appear as {type, length, offset} (offset: where the
+// elements start in the file), strings longer than 1 MiB as {type, length, prefix}.
 
 import { Context, SOURCE_FAILED, SOURCE_PENDING, ST_DONE, ST_FAILED, ST_PENDING } from "../core/context";
 import {

@@ -332,9 +332,13 @@ export class Folder {
     let allText = true;
     for (let i = 0; i < ks.length; i++) if (this.text(ks[i]) === null && !this.isIntNode(ks[i])) { allText = false; break; }
     if (allText) {
+      // JObj.set searches linearly; a state dict has thousands of keys, so append unless repeated
+      const seen = new Set<string>();
       for (let i = 0; i < ks.length && i < vs.length; i++) {
         const k = this.keyName(ks[i], i);
-        o.set(k, this.value(vs[i], this.join(path, k), depth + 1));
+        const v = this.value(vs[i], this.join(path, k), depth + 1);
+        if (seen.has(k)) o.set(k, v);
+        else { seen.add(k); o.append(k, v); }
       }
       return o;
     }

@@ -30,6 +30,7 @@ export class PickleLimits {
 }
 
 const NO_FRAME: u64 = u64.MAX_VALUE;
+const INTERN_INTS: i32 = 1024;
 
 export class PickleMachine {
   g: Graph = new Graph();
@@ -58,7 +59,11 @@ export class PickleMachine {
 
   private stack: Array<i32> = new Array<i32>();
   private marks: Array<i32> = new Array<i32>();
-  private memo: Map<u32, i32> = new Map<u32, i32>();
+  // The memo: dense for the small sequential indices writers use, a map for anything else
+  // (a giant LONG_BINPUT index must not allocate).
+  private memoDense: Array<i32> = new Array<i32>();
+  private memoSparse: Map<u32, i32> = new Map<u32, i32>();
+  private memoCount: i32 = 0;
   private proto: i32 = -1;
   private opsInStream: u64 = 0;
   private frameEnd: u64 = NO_FRAME;
@@ -246,16 +251,34 @@ export class PickleMachine {
   }
 
   private memoPut(idx: u32, id: i32): bool {
-    if (!this.memo.has(idx) && this.memo.size >= this.limits.maxMemo) { this.fail(PickleError.CAP_MEMO, "memo larger than the cap"); return false; }
-    this.memo.set(idx, id);
+    const dense = this.memoDense;
+    const n = <u32>dense.length;
+    // grow the dense part only by small steps past its end
+    if (idx < n || (idx < n + 4096 && idx < <u32>this.limits.maxMemo)) {
+      while (<u32>dense.length <= idx) dense.push(-1);
+      if (dense[idx] < 0) {
+        if (this.memoCount >= this.limits.maxMemo) { this.fail(PickleError.CAP_MEMO, "memo larger than the cap"); return false; }
+        this.memoCount++;
+      }
+      dense[idx] = id;
+    } else {
+      if (!this.memoSparse.has(idx)) {
+        if (this.memoCount >= this.limits.maxMemo) { this.fail(PickleError.CAP_MEMO, "memo larger than the cap"); return false; }
+        this.memoCount++;
+      }
+      this.memoSparse.set(idx, id);
+    }
     this.puts++;
     return true;
   }
 
   private memoGet(idx: u64): bool {
     this.gets++;
-    if (idx > 0xffffffff || !this.memo.has(<u32>idx)) { this.fail(PickleError.BAD_MEMO, "memo key " + idx.toString() + " not found"); return false; }
-    return this.push(this.memo.get(<u32>idx));
+    let v: i32 = -1;
+    if (idx < <u64>this.memoDense.length) v = this.memoDense[<i32>idx];
+    else if (idx <= 0xffffffff && this.memoSparse.has(<u32>idx)) v = this.memoSparse.get(<u32>idx);
+    if (v < 0) { this.fail(PickleError.BAD_MEMO, "memo key " + idx.toString() + " not found"); return false; }
+    return this.push(v);
   }
 
   // Finds the end of a text line starting at p; returns its length (without '\n') or -1 (need more),
@@ -335,7 +358,24 @@ export class PickleMachine {
     return <isize>hdr;
   }
 
+  // Immutable small values are interned: one node for None, True, False and each small int, so a
+  // large state dict does not allocate a node per shape or stride entry.
+  private interned: StaticArray<i32> = new StaticArray<i32>(INTERN_INTS + 3).fill(-1);
+
+  private internedNode(slot: i32, kind: i32, v: i64): bool {
+    let id = this.interned[slot];
+    if (id < 0) {
+      const n = this.newNode(kind);
+      if (!n) return false;
+      n.i = v;
+      id = this.g.add(n);
+      this.interned[slot] = id;
+    }
+    return this.push(id);
+  }
+
   private intNode(v: i64): bool {
+    if (v >= 0 && v < INTERN_INTS) return this.internedNode(3 + <i32>v, NodeKind.INT, v);
     const n = this.newNode(NodeKind.INT);
     if (!n) return false;
     n.i = v;
@@ -351,11 +391,9 @@ export class PickleMachine {
   }
 
   private boolNode(v: bool): bool {
-    const n = this.newNode(NodeKind.BOOL);
-    if (!n) return false;
-    n.i = v ? 1 : 0;
-    return this.pushNew(n);
+    return this.internedNode(v ? 1 : 2, NodeKind.BOOL, v ? 1 : 0);
   }
+
 
   // Name text of a STACK_GLOBAL operand, or null when it is not a literal string.
   private operandText(id: i32): string | null { return this.g.text(id); }
@@ -410,7 +448,9 @@ export class PickleMachine {
         this.streams++;
         this.stack.length = 0;
         this.marks.length = 0;
-        this.memo.clear();
+        this.memoDense.length = 0;
+        this.memoSparse.clear();
+        this.memoCount = 0;
         this.proto = -1;
         this.opsInStream = 0;
         this.frameEnd = NO_FRAME;
@@ -449,7 +489,7 @@ export class PickleMachine {
         break;
       }
       // ---- scalars ----
-      case 0x4e: if (!this.frameOk(1) || !this.pushNew(this.newNode(NodeKind.NONE))) return -1; break;
+      case 0x4e: if (!this.frameOk(1) || !this.internedNode(0, NodeKind.NONE, 0)) return -1; break;
       case 0x88: if (!this.frameOk(1) || !this.boolNode(true)) return -1; break;
       case 0x89: if (!this.frameOk(1) || !this.boolNode(false)) return -1; break;
       case 0x4a: // BININT
@@ -675,7 +715,7 @@ export class PickleMachine {
         if (!this.frameOk(1)) return -1;
         const t = this.top();
         if (t < 0) return -1;
-        if (!this.memoPut(<u32>this.memo.size, t)) return -1;
+        if (!this.memoPut(<u32>this.memoCount, t)) return -1;
         break;
       }
       case 0x71: { // BINPUT
@@ -826,6 +866,11 @@ export class PickleMachine {
         const t = this.top();
         if (t < 0) return -1;
         const n = this.g.at(t);
+        if (n.kind == NodeKind.NONE || n.kind == NodeKind.BOOL || n.kind == NodeKind.INT) {
+          // interned immutable values are never mutated; Python would raise here
+          this.notes.push("BUILD on a " + (n.kind == NodeKind.INT ? "int" : n.kind == NodeKind.BOOL ? "bool" : "None") + " at offset " + this.pos.toString());
+          break;
+        }
         if (n.state >= 0) {
           if (!n.extraStates) n.extraStates = new Array<i32>();
           n.extraStates!.push(n.state);
@@ -891,6 +936,7 @@ export class PickleMachine {
 
   private appendTo(t: i32, items: Array<i32>): void {
     const n = this.g.at(t);
+    if (n.kind == NodeKind.NONE || n.kind == NodeKind.BOOL || n.kind == NodeKind.INT) { this.notes.push("APPEND/ADDITEMS on a scalar at offset " + this.pos.toString()); return; }
     if (n.kind == NodeKind.GLOBAL) n.gflags |= GFlag.MUTATED;
     const isSeq = n.kind == NodeKind.LIST || n.kind == NodeKind.SET || n.kind == NodeKind.FROZENSET;
     if (isSeq && !n.items) n.items = new Array<i32>();
@@ -901,6 +947,7 @@ export class PickleMachine {
 
   private setItems(t: i32, kv: Array<i32>): void {
     const n = this.g.at(t);
+    if (n.kind == NodeKind.NONE || n.kind == NodeKind.BOOL || n.kind == NodeKind.INT) { this.notes.push("SETITEM on a scalar at offset " + this.pos.toString()); return; }
     if (n.kind == NodeKind.GLOBAL) n.gflags |= GFlag.MUTATED;
     if (!n.items) n.items = new Array<i32>();
     if (!n.vals) n.vals = new Array<i32>();

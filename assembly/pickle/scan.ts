@@ -189,7 +189,9 @@ export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth
   if (m.streams > 1) r.add(new Finding(Severity.INFO, "pickle-stacked", m.streams.toString() + " pickles in one stream", ""));
   for (let i = 0; i < m.notes.length && i < 20; i++) r.add(new Finding(Severity.LOW, "pickle-anomaly", m.notes[i], ""));
   // expansion
-  r.logicalSize = logicalSize(g);
+  // Expansion needs many shared references (memo GETs, DUPs) relative to the objects built;
+  // ordinary pickles (a state dict has about one GET per tensor) skip the walk.
+  r.logicalSize = (m.gets + m.dups) * 2 > <u64>g.count ? logicalSize(g) : <f64>g.count;
   if (r.logicalSize > 1e6 && r.logicalSize > <f64>g.count * 1000) {
     r.add(new Finding(Severity.HIGH, "pickle-expansion", "shared references expand to about " + r.logicalSize.toString() + " values from " + g.count.toString() + " objects (memo/DUP bomb)", ""));
   }

@@ -71,3 +71,27 @@ export function inspectPickle(ptr: usize, len: usize, chunk: i32, skipLarge: boo
   writeJson(out, o);
   return out.len;
 }
+
+// The machine alone (no folding, no report): returns the number of objects built, or -error.
+export function parsePickle(ptr: usize, len: usize): i32 {
+  const m = new PickleMachine();
+  m.total = <u64>len;
+  let off: usize = 0;
+  while (off < len) {
+    const st = m.feed(ptr + off, len - off, true);
+    off += m.consumed;
+    if (st == Status.ERROR) return -m.error;
+    if (m.skipRemaining > 0) { const n = m.skipRemaining; m.skip(n); off += <usize>n; }
+    if (st != Status.STOP) break;
+  }
+  return m.g.count;
+}
+
+// Machine + fold (tensors and metadata tree) without the report and JSON.
+export function foldPickle(ptr: usize, len: usize): i32 {
+  const m = new PickleMachine();
+  m.total = <u64>len;
+  m.feed(ptr, len, true);
+  const fr = new Folder(m.g).run();
+  return fr.tensors.length;
+}

@@ -100,6 +100,14 @@ function checkClass(ctx: Context, o: JObj, info: KerasInfo, path: string, where:
       const f = c!.get("function");
       if (f !== null && f.kind == 6 && (<JArr>f).items.length && (<JArr>f).items[0].kind == 5) code = (<JStr>(<JArr>f).items[0]).value;
       else if (f !== null && f.kind == 5) code = (<JStr>f).value;
+      else if (f !== null && f.kind == 7) {
+        // Keras 3: {"class_name": "__lambda__", "config": {"code": base64 marshal, ...}}
+        const fc = (<JObj>f).getObj("config");
+        if (fc !== null) {
+          const k = fc!.get("code");
+          if (k !== null && k.kind == 5) code = (<JStr>k).value;
+        }
+      }
       else {
         const k = c!.get("code");
         if (k !== null && k.kind == 5) code = (<JStr>k).value;

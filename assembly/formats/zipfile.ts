@@ -8,10 +8,12 @@ import { FormatModule, Sniff, SNIFF_MAGIC, SNIFF_NO } from "./format";
 import { ZipFlavor } from "./zipflavor";
 import { NpzFlavor } from "./npz";
 import { GenericZipFlavor } from "./zipgeneric";
+import { KerasZipFlavor } from "./keras";
 import { TorchServeZipFlavor } from "./torchserve";
 
 const FLAVORS: ZipFlavor[] = [
   new NpzFlavor(),
+  new KerasZipFlavor(),
   new TorchServeZipFlavor(),
   new GenericZipFlavor(),
 ];

@@ -125,11 +125,12 @@ export function parseDatatype(h: H5, p: usize, avail: u32, at: u64, depth: i32 =
         let off: u32 = 0;
         let arrDims: u64[] = [];
         if (t.version == 1) {
-          if (o + 28 > avail) return short(h, at);
+          // offset, rank, 3 reserved, permutation, 4 reserved, 4 dimension sizes
+          if (o + 32 > avail) return short(h, at);
           off = load<u32>(p + o);
           const nd = <i32>load<u8>(p + o + 4);
-          for (let d = 0; d < nd && d < 4; d++) arrDims.push(<u64>load<u32>(p + o + 12 + <u32>d * 4));
-          o += 28;
+          for (let d = 0; d < nd && d < 4; d++) arrDims.push(<u64>load<u32>(p + o + 16 + <u32>d * 4));
+          o += 32;
         } else if (t.version == 2) {
           if (o + 4 > avail) return short(h, at);
           off = load<u32>(p + o);

@@ -41,34 +41,32 @@ function sentence(s: string): string {
   return /[.!?]$/.test(t) ? t : t + ".";
 }
 
-/** Splits the pickle scanner's "name: reason" message. */
-function nameAndReason(message: string): { name: string; reason: string } {
-  const nested = message.startsWith("nested: ") ? "a nested pickle's " : "";
+/** Splits the pickle scanner's "name: reason" message ("nested: " marks a pickle inside the pickle). */
+function nameAndReason(message: string): { name: string; reason: string; where: string } {
+  const where = message.startsWith("nested: ") ? " from a pickle nested inside this one" : "";
   const m = message.replace(/^nested: /, "");
   const i = m.indexOf(": ");
-  if (i <= 0) return { name: nested + m, reason: "" };
-  return { name: nested + m.slice(0, i), reason: m.slice(i + 2) };
+  if (i <= 0) return { name: m, reason: "", where };
+  return { name: m.slice(0, i), reason: m.slice(i + 2), where };
 }
 
 export function impactOf(f: Finding, format: string | null): string {
   const loader = loaderFor(format);
   const code = f.code;
   if (code === "pickle-global") {
-    const { name, reason } = nameAndReason(f.message);
+    const { name, reason, where } = nameAndReason(f.message);
     if (/run time|computed/.test(reason)) {
-      return sentence(`${loader} would import a name that is only computed while loading (seen as ${name}), which hides what it runs`);
+      return sentence(`${loader} would import a name that is only computed while loading (seen as ${name})${where}, which hides what it runs`);
     }
     if (/poison/.test(reason)) {
-      return sentence(`${loader} would overwrite attributes of ${name} while loading, so later imports can read back names of the attacker's choice`);
+      return sentence(`${loader} would overwrite attributes of ${name}${where} while loading, so later imports can read back names of the attacker's choice`);
     }
     if (/nested|load/i.test(reason) && f.severity === "critical") {
-      return sentence(`${loader} would call ${name}, which loads further serialized data and runs whatever it contains`);
+      return sentence(`${loader} would call ${name}${where}, which loads further serialized data and runs whatever it contains`);
     }
-    if (f.severity === "critical") {
-      return sentence(`${loader} would import ${name}, which can run code or commands or reach files or the network (${reason})`);
-    }
-    if (f.severity === "high") return sentence(`${loader} would use ${name}: ${reason}`);
-    return sentence(`${loader} would import ${name} (${reason || "not a known constructor"})`);
+    if (f.severity === "critical") return sentence(`${loader} would import ${name}${where}, which can run code, start processes or reach files and the network`);
+    if (f.severity === "high") return sentence(`${loader} would use ${name}${where}: ${reason}`);
+    return sentence(`${loader} would import ${name}${where} (${reason || "not a known constructor"})`);
   }
   if (code === "pickle-nested") return sentence(`${loader} would unpickle a second pickle embedded in the file and run its contents (${f.message})`);
   if (code === "pickle-computed-call") return sentence(`${loader} would call functions that are themselves obtained while loading (${f.message})`);

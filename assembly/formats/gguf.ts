@@ -84,6 +84,8 @@ class TensorInfo {
   source: i32 = 0;
   dataStart: u64 = 0;
   known: bool = true;
+  space: u64 = u64.MAX_VALUE; // bytes up to the next tensor (or the end of the data)
+  alignment: u64 = 32;
 }
 
 class Header {
@@ -300,6 +302,8 @@ function checkLayout(ctx: Context, h: Header, size: u64, where: string): i32 {
       return ctx.fail(E_INVALID_OFFSET, where + "tensor \"" + t.name + "\" starts at data offset " + t.offset.toString() + ", past the " + dataSize.toString() + " bytes of tensor data", h.dataStart);
     }
     const space = (i + 1 < order.length ? order[i + 1].offset : dataSize) - t.offset;
+    t.space = space;
+    t.alignment = a;
     if (!t.known) {
       t.nbytes = u64.MAX_VALUE;
       continue;
@@ -544,6 +548,28 @@ function beStorage(type: u32): i32 {
   return t >= 0 ? DT_GGML_BASE + t : -1;
 }
 
+// What an id that upstream ggml does not define is known to be.
+function typeNote(id: u32): string {
+  if (id == 4 || id == 5) return "Q4_" + (id - 2).toString() + ", removed from ggml in 2023 (it only exists in GGJT v1 files)";
+  if (id >= 31 && id <= 33) return "an ARM-repacked Q4_0 (Q4_0_4_4/4_8/8_8) that ggml wrote into GGUF files from July to December 2024 and then removed; re-convert the model";
+  if (id >= 36 && id <= 38) return "a runtime-only repacked IQ4_NL layout that should never be in a file";
+  return "which upstream ggml does not define (a fork's type, e.g. ik_llama.cpp or BitNet?)";
+}
+
+// Upstream types whose size for this tensor's element count fills the space the layout gives it
+// (up to the alignment padding): candidates for ggmlTypeMap.
+function sizeCandidates(t: TensorInfo): string {
+  if (t.space == u64.MAX_VALUE) return "";
+  const names = new Array<string>();
+  for (let id = 0; id < GGML_TYPE_COUNT; id++) {
+    const nb = ggmlRowBytes(id, t.nelem);
+    if (nb == u64.MAX_VALUE || nb > t.space || t.space - nb >= t.alignment) continue;
+    names.push(ggmlTypeName(id));
+  }
+  if (names.length == 0) return "; no upstream type has the size its data takes (" + t.space.toString() + " bytes)";
+  return "; its data (" + t.space.toString() + " bytes) has the size of " + names.join(", ");
+}
+
 function addTensor(ctx: Context, t: TensorInfo, h: Header, typeMap: Map<u32, u32>): void {
   const shape = new Array<u64>();
   for (let i = t.dims.length - 1; i >= 0; i--) shape.push(t.dims[i]);
@@ -570,10 +596,12 @@ function addTensor(ctx: Context, t: TensorInfo, h: Header, typeMap: Map<u32, u32
     tensor.info = info;
     const p = new Plan();
     p.storage = DT_U8; // a storage type with a known unit size; the plan is never read
-    p.unreadable = "tensor \"" + t.name + "\" has ggml type id " + type.toString() + ", which upstream ggml does not define (a fork's type, e.g. ik_llama.cpp or BitNet?); map it with the ggmlTypeMap option if you know its layout";
+    const why = typeNote(type);
+    const fits = sizeCandidates(t);
+    p.unreadable = "tensor \"" + t.name + "\" has ggml type id " + type.toString() + ", " + why + "; map it with the ggmlTypeMap option if you know its layout" + fits;
     tensor.plan = p;
     ctx.index.addTensor(tensor);
-    ctx.index.addFinding(SEV_MEDIUM, "gguf-unknown-type", "Tensor \"" + t.name + "\" has ggml type id " + type.toString() + ", unknown to upstream ggml; its values cannot be read.", t.name);
+    ctx.index.addFinding(SEV_MEDIUM, "gguf-unknown-type", "Tensor \"" + t.name + "\" has ggml type id " + type.toString() + ", " + why + "; its values cannot be read" + fits + ".", t.name);
     return;
   }
   const dt = dtypeOf(type);

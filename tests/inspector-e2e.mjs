@@ -31,6 +31,9 @@ const GGUF = C("gguf/stories260K.gguf");
 const ONNX = C("onnx/external/simple_cnn.onnx");
 const ONNX_DATA = C("onnx/external/simple_cnn.onnx.data");
 const MALICIOUS = C("pickle/malicious/fickling-obj_os_system.pkl");
+const GGUF_FIXTURES = join(ROOT, "tests", "fixtures", "gguf");
+const ALL_TYPES = join(GGUF_FIXTURES, "all-types.gguf");
+const SPLIT = [1, 2, 3].map((i) => join(GGUF_FIXTURES, `split-0000${i}-of-00003.gguf`));
 
 // ---------------------------------------------------------------------------------------------
 // independent readers
@@ -375,6 +378,95 @@ describe("inspector page in headless Chromium", () => {
         await page.close();
       }
     }
+  });
+
+  it("quantized GGUF: dequantized statistics, and an export where quantized tensors become F32", async () => {
+    const page = await newPage();
+    const model = await sdk.open(ALL_TYPES);
+    try {
+      await dropFiles(page, [{ path: ALL_TYPES }]);
+      await waitOpened(page);
+      await expectTableMatches(page, model.tensors);
+      const quantized = model.tensors.filter((t) => /^(Q|IQ|TQ)/.test(t.dtype));
+      assert.ok(quantized.length >= 5);
+      for (const t of quantized.slice(0, 4)) {
+        await selectTensor(page, t.name);
+        assert.match(await page.textContent(".tensor-panel .note"), /dequantized to F32/);
+        expectStats(await shownStats(page), await t.read({ dtype: "F32" }));
+      }
+      await shot(page, "gguf-quantized");
+      const out = await download(page, "#export-safetensors");
+      const back = parseSafetensors(out.bytes);
+      const plan = sdk.planSafetensors(model, "keep");
+      assert.equal(back.tensors.length, plan.tensors.length);
+      for (const p of plan.tensors) {
+        const got = back.tensors.find((x) => x.name === p.name);
+        assert.equal(got.dtype, p.dtype, p.name);
+        const want = await p.tensor.read(p.readAs ? { dtype: p.readAs } : {});
+        assert.ok(Buffer.from(got.data).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), `bytes of ${p.name}`);
+      }
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await model.close();
+      await page.close();
+    }
+  });
+
+  it("a split GGUF dropped as three files, and a folder picked with the folder picker", async () => {
+    for (const [how, files, entry] of [["drop", SPLIT, SPLIT[0]], ["folder", [dirname(ONNX)], ONNX]]) {
+      const page = await newPage();
+      const model = await sdk.open(entry);
+      try {
+        if (how === "drop") await dropFiles(page, files.map((path) => ({ path })));
+        else await page.setInputFiles("#folder-input", files[0]);
+        await waitOpened(page);
+        assert.equal(await page.textContent("#format"), model.format);
+        assert.equal(await page.textContent("#summary h2"), basename(entry));
+        await expectTableMatches(page, model.tensors);
+        // a tensor that lives in another file than the entry
+        const far = model.tensors[model.tensors.length - 1];
+        await selectTensor(page, far.name);
+        expectStats(await shownStats(page), await far.read({ dtype: "F32" }));
+        await shot(page, `siblings-${how}`);
+        assert.deepEqual(page.errors, []);
+      } finally {
+        await model.close();
+        await page.close();
+      }
+    }
+  });
+
+  it("stays responsive while it computes statistics of a 128 MiB tensor", async () => {
+    // one F32 tensor of 32 Mi values, a ramp with a pattern, written here (not a fixture: too big)
+    const n = 32 * 1024 * 1024;
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = ((i * 2654435761) % 1000003) / 1000003 - 0.25;
+    values[12345] = NaN;
+    values[n - 1] = -Infinity;
+    const header = JSON.stringify({ big: { dtype: "F32", shape: [n], data_offsets: [0, n * 4] } });
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const path = join(ARTIFACTS, "big.safetensors");
+    (await import("node:fs")).writeFileSync(path, Buffer.concat([len, Buffer.from(header), Buffer.from(values.buffer)]));
+    const page = await newPage();
+    await page.setInputFiles("#file-input", path);
+    await waitOpened(page);
+    // watch the main thread: record the longest gap between animation frames
+    await page.evaluate(() => {
+      window.__gaps = [];
+      let last = performance.now();
+      const tick = (t) => { window.__gaps.push(t - last); last = t; if (!window.__stop) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+    });
+    const t0 = Date.now();
+    await selectTensor(page, "big");
+    const millis = Date.now() - t0;
+    const gaps = await page.evaluate(() => { window.__stop = true; return window.__gaps; });
+    expectStats(await shownStats(page), values);
+    const worst = Math.max(...gaps);
+    console.log(`# 128 MiB tensor: statistics and histogram in ${millis} ms (${((n * 4 * 2) / 1048576 / (millis / 1000)).toFixed(0)} MiB/s over two passes); longest frame gap ${worst.toFixed(0)} ms`);
+    assert.ok(worst < 250, `the page froze for ${worst} ms`);
+    await page.close();
   });
 
   it("findings: a malicious pickle is critical, a renamed file is flagged, both with their sentences", async () => {

@@ -126,6 +126,13 @@ describe("crafted GGUF headers (llama.cpp test-gguf.cpp cases and more)", () => 
     await m.close();
   });
 
+  it("an ARM-repacked Q4_0_4_4 tensor (id 31, 2024 files) says so", async () => {
+    const { open } = await sdk();
+    const m = await open(gguf({ tensors: [{ name: "w", dims: [32n], type: 31, offset: 0n }] }), { name: "x.gguf" });
+    expect(m.findings.find((f) => f.code === "gguf-unknown-type")?.message).toContain("ARM-repacked Q4_0");
+    await m.close();
+  });
+
   it("misaligned, overlapping and out-of-order tensors are findings, not errors", async () => {
     const r = await outcome(gguf({
       tensors: [

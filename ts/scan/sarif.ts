@@ -22,6 +22,13 @@ function encodePath(p: string): string {
   return p.split("/").map(encodeURIComponent).join("/");
 }
 
+/** Findings may carry whole source files; dashboards need the gist, the JSON output has it all. */
+function clipDetail(d: unknown): unknown {
+  const text = JSON.stringify(d);
+  if (text === undefined || text.length <= 4000) return d;
+  return { clipped: text.slice(0, 4000) };
+}
+
 export interface SarifOptions {
   /** The tool version (package.json). */
   version: string;
@@ -75,7 +82,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): Record<strin
         level: sarifLevel(x.severity),
         message: { text: `${x.impact} ${x.message}`.trim() },
         locations: [{ physicalLocation }],
-        properties: { severity: x.severity, format: f.format, ...(x.location ? { location: x.location } : {}) },
+        properties: { severity: x.severity, format: f.format, ...(x.location ? { location: x.location } : {}), ...(x.detail !== undefined ? { detail: clipDetail(x.detail) } : {}) },
       });
     }
     if (f.status === "unreadable" && f.error) {

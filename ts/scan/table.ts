@@ -12,6 +12,16 @@ function clip(s: string, n: number): string {
   return s.length <= n ? s : "..." + s.slice(s.length - n + 3);
 }
 
+const CODE_LINES = 10;
+
+/** Source text a format module attached to a finding (TorchScript, handlers, decoded Lambda names). */
+function codeOf(detail: unknown): string | null {
+  if (!detail || typeof detail !== "object") return null;
+  const d = detail as Record<string, unknown>;
+  for (const k of ["code", "source"]) if (typeof d[k] === "string" && (d[k] as string).trim()) return d[k] as string;
+  return null;
+}
+
 export function renderTable(r: ScanReport, options: { showClean?: boolean } = {}): string {
   const lines: string[] = [];
   const s = r.summary;
@@ -35,6 +45,12 @@ export function renderTable(r: ScanReport, options: { showClean?: boolean } = {}
     const sorted = [...f.findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
     for (const x of sorted) {
       lines.push(`  ${pad(x.severity.toUpperCase(), 9)} ${x.code}: ${x.impact}`);
+      const code = codeOf(x.detail);
+      if (code) {
+        const shown = code.split("\n").filter((l) => l.trim()).slice(0, CODE_LINES);
+        lines.push(`  ${" ".repeat(9)} code (shown, never run):`);
+        for (const l of shown) lines.push(`  ${" ".repeat(11)}| ${l.length > 120 ? l.slice(0, 117) + "..." : l}`);
+      }
       if (x.message !== x.impact || x.location) lines.push(`  ${" ".repeat(9)} ${x.message === x.impact ? "" : x.message}${x.location ? `  [${x.location}]` : ""}`);
     }
   }

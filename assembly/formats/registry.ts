@@ -9,6 +9,9 @@ import { Hdf5Format } from "./hdf5";
 import { GGUFFormat } from "./gguf";
 import { GGMLFormat } from "./ggml";
 import { OnnxFormat } from "./onnx";
+import { TfGraphDefFormat } from "./tf-graphdef";
+import { TfSavedModelFormat } from "./tf-savedmodel";
+import { TfCheckpointFormat } from "./tf-checkpoint";
 import { FastTextFormat } from "./fasttext";
 import { Word2VecFormat } from "./word2vec";
 import { XGBoostFormat } from "./xgboost";
@@ -25,6 +28,9 @@ export const FORMATS: FormatModule[] = [
   new GGUFFormat(),
   new GGMLFormat(),
   new OnnxFormat(),
+  new TfGraphDefFormat(),
+  new TfSavedModelFormat(),
+  new TfCheckpointFormat(),
   new FastTextFormat(),
   new XGBoostFormat(),
   new LightGBMFormat(),

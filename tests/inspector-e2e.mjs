@@ -14,7 +14,7 @@ import assert from "node:assert/strict";
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { basename, dirname, extname, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -129,7 +129,7 @@ let server, base, browser, context, sdk;
 const foreignRequests = [];
 
 before(async () => {
-  for (const p of [join(PAGE, "index.html"), join(PAGE, "worker.js"), join(PAGE, "omnimodel.wasm")]) {
+  for (const p of ["index.html", "worker.js", "omnimodel.wasm", "omnimodel-inspector.html"].map((f) => join(PAGE, f))) {
     if (!existsSync(p)) throw new Error(`${p} is missing: run \`npm run build\` first`);
   }
   if (!existsSync(CORPUS)) throw new Error(`corpus not found at ${CORPUS} (set OMNIMODEL_CORPUS)`);
@@ -145,7 +145,8 @@ before(async () => {
   // The save dialog cannot be driven headless: take the Blob download path.
   await context.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined, configurable: true }));
   context.on("request", (r) => {
-    if (!r.url().startsWith(base) && !r.url().startsWith("blob:") && !r.url().startsWith("data:")) foreignRequests.push(r.url());
+    const u = r.url();
+    if (!u.startsWith(base) && !u.startsWith("blob:") && !u.startsWith("data:") && !u.startsWith(pathToFileURL(PAGE).href)) foreignRequests.push(u);
   });
 });
 
@@ -506,6 +507,26 @@ describe("inspector page in headless Chromium", () => {
     await page.waitForSelector(".card.error");
     assert.match(await page.textContent(".card.error .code"), /^[A-Z_]+$/);
     await shot(page, "error");
+    await page.close();
+  });
+
+  it("the single-file build works opened from disk (file://)", async () => {
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(pathToFileURL(join(PAGE, "omnimodel-inspector.html")).href);
+    await page.waitForFunction(() => document.getElementById("engine")?.textContent?.startsWith("core ready"));
+    const st = parseSafetensors(new Uint8Array(readFileSync(MEL)));
+    await dropFiles(page, [{ path: MEL }]);
+    await waitOpened(page);
+    await expectTableMatches(page, st.tensors);
+    const t = st.tensors.find((x) => x.dtype === "F32");
+    await selectTensor(page, t.name);
+    expectStats(await shownStats(page), f32(t.data));
+    const npy = await download(page, ".tensor-panel .export-npy");
+    assert.ok(Buffer.from(parseNpy(npy.bytes).data).equals(Buffer.from(t.data)));
+    await shot(page, "single-file");
+    assert.deepEqual(errors, []);
     await page.close();
   });
 

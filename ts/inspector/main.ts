@@ -21,7 +21,12 @@ const statusText = $<HTMLElement>("status-text");
 const bar = $<HTMLProgressElement>("status-bar");
 const drop = $<HTMLElement>("drop");
 
-const worker = new Worker("worker.js");
+// The single-file build (inspector.html, opened from disk) carries the worker's code in the page:
+// a file:// page may not load worker.js, but it may start a worker from a Blob.
+const inlineWorker = (globalThis as { OMNIMODEL_WORKER_SOURCE?: string }).OMNIMODEL_WORKER_SOURCE;
+const worker = inlineWorker
+  ? new Worker(URL.createObjectURL(new Blob([inlineWorker], { type: "text/javascript" })))
+  : new Worker("worker.js");
 let nextId = 1;
 let openId = 0;
 let statsId = 0;

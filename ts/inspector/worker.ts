@@ -26,11 +26,25 @@ function post(r: Reply, transfer?: Transferable[]): void {
   scope.postMessage(r, transfer);
 }
 
-const corePromise: Promise<Core> = (async () => {
+// The single-file build prepends the wasm as base64 (a worker started from a Blob has no folder
+// to fetch omnimodel.wasm from); the folder build fetches it from next to worker.js.
+declare const OMNIMODEL_WASM_BASE64: string | undefined;
+
+async function wasmBytes(): Promise<Uint8Array> {
+  if (typeof OMNIMODEL_WASM_BASE64 === "string") {
+    const bin = atob(OMNIMODEL_WASM_BASE64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
   const url = new URL("omnimodel.wasm", scope.location.href);
   const res = await fetch(url);
   if (!res.ok) throw new OmnimodelError("IO", `cannot load ${url.pathname}: HTTP ${res.status}`);
-  const core = await init(new Uint8Array(await res.arrayBuffer()));
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+const corePromise: Promise<Core> = (async () => {
+  const core = await init(await wasmBytes());
   post({ type: "ready", simd: (core.exports.features() & 1) === 1 });
   return core;
 })();

@@ -115,6 +115,8 @@ export class GGUFFormat extends FormatModule {
     const st = parseHeader(ctx, 0, h, "");
     if (st != ST_DONE) return st;
     idx.formatVersion = h.version.toString() + (h.be ? "-be" : "");
+    if (h.version == 1) idx.addFinding(SEV_INFO, "gguf-v1", "GGUF version 1 (August 2023): current llama.cpp refuses it (\"GGUFv1 is no longer supported\").", "");
+    if (h.be) idx.addFinding(SEV_INFO, "gguf-big-endian", "A big-endian GGUF file: llama.cpp on little-endian machines refuses it; omnimodel converts the values.", "");
     for (let i = 0; i < h.kv.keys.length; i++) idx.metadata.set(h.kv.keys[i], h.kv.vals[i]);
 
     // Split sets: shard 1 lists the others; open them through the sibling resolver.

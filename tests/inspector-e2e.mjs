@@ -127,6 +127,7 @@ function startServer() {
 
 let server, base, browser, context, sdk;
 const foreignRequests = [];
+const ownOrigins = []; // the test server's, and the one `omnimodel serve` starts
 
 before(async () => {
   for (const p of ["index.html", "worker.js", "omnimodel.wasm", "omnimodel-inspector.html"].map((f) => join(PAGE, f))) {
@@ -137,6 +138,7 @@ before(async () => {
   sdk = await import(join(ROOT, "dist", "bindings", "node-index.js"));
   server = await startServer();
   base = `http://127.0.0.1:${server.address().port}/`;
+  ownOrigins.push(base);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
@@ -146,7 +148,8 @@ before(async () => {
   await context.addInitScript(() => Object.defineProperty(window, "showSaveFilePicker", { value: undefined, configurable: true }));
   context.on("request", (r) => {
     const u = r.url();
-    if (!u.startsWith(base) && !u.startsWith("blob:") && !u.startsWith("data:") && !u.startsWith(pathToFileURL(PAGE).href)) foreignRequests.push(u);
+    const own = ownOrigins.some((o) => u.startsWith(o)) || u.startsWith("blob:") || u.startsWith("data:") || u.startsWith(pathToFileURL(PAGE).href);
+    if (!own) foreignRequests.push(u);
   });
 });
 
@@ -528,6 +531,33 @@ describe("inspector page in headless Chromium", () => {
     await shot(page, "single-file");
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  it("omnimodel serve: the page opens the served model folder by URL, siblings included", async () => {
+    const { startInspectorServer } = await import(join(ROOT, "dist", "ts", "serve.js"));
+    const served = await startInspectorServer(dirname(ONNX), { port: 0 });
+    ownOrigins.push(new URL(served.url).origin + "/");
+    const model = await sdk.open(ONNX);
+    const page = await context.newPage();
+    try {
+      await page.goto(served.url);
+      await waitOpened(page);
+      assert.equal(await page.textContent("#format"), "onnx");
+      await expectTableMatches(page, model.tensors);
+      const ext = model.tensors.find((t) => t.info?.storage === "external");
+      await selectTensor(page, ext.name);
+      expectStats(await shownStats(page), await ext.read({ dtype: "F32" }));
+      // the server refuses what is outside the page and the model folder
+      const origin = new URL(served.url).origin;
+      for (const path of ["/model/..%2F..%2FMANIFEST.json", "/..%2Fts%2Fcli.js", "/model/%2Fetc%2Fpasswd"]) {
+        assert.equal((await fetch(origin + path)).status, 404, path);
+      }
+      assert.equal((await fetch(origin + "/", { method: "POST" })).status, 405);
+    } finally {
+      await page.close();
+      await model.close();
+      await served.close();
+    }
   });
 
   it("requested nothing outside its own origin", () => {

@@ -80,3 +80,13 @@ export function describeUnknown(s: Sniff): string {
   if (c.length) return c;
   return "no model format recognises this content";
 }
+
+// Content that is certainly not a model (an empty file, a Git LFS pointer, an HTML page, an
+// executable, an image): detection names it even when a reader would claim the file by its name.
+export function isKnownNonModel(s: Sniff): bool {
+  if (s.size == 0) return true;
+  if (s.startsWith("version https://git-lfs.github.com/spec/")) return true;
+  if (s.startsWith("\x7fELF") || s.startsWith("\x89PNG") || s.startsWith("\xff\xd8\xff") || s.startsWith("GIF8") || s.startsWith("%PDF")) return true;
+  const lower = lowerText(s, 512);
+  return lower.startsWith("<!doctype html") || lower.startsWith("<html");
+}

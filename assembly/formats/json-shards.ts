@@ -35,7 +35,7 @@ class ShardMemo {
   constructor(public memo: Map<string, Object>) {}
 }
 
-function moveSources(idx: Index, src: i32): void {
+export function moveSources(idx: Index, src: i32): void {
   for (let i = 0; i < idx.tensors.length; i++) {
     const p = idx.tensors[i].plan;
     if (!p) continue;

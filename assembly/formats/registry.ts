@@ -1,7 +1,25 @@
 // Every format module, in detection order. Adding a format = one module + one line here.
-// Detection picks the highest sniff score; on equal scores the earlier module wins.
+//
+// Detection (DESIGN.md §2) is by content: each module's sniff sees the first and last 4 KiB and
+// the size, and the highest score wins; on equal scores the earlier module wins. Scores say how
+// sure the content makes a module (format.ts):
+//   100     MAGIC: a magic number at a fixed offset (zip, npy, GGUF, GGML, legacy torch, fastText)
+//    90     safetensors' structure (u64 length, then '{'): above pickle, because a header length
+//           whose low bytes are 80 02 starts like a protocol-2 pickle, and above JSON, because
+//           N = 123 starts with '{'
+//   70-80   a known document's structure: XGBoost ("binf", UBJSON, JSON with "learner"),
+//           LightGBM ("tree\nversion=")
+//   45-65   STRUCTURE: pickle protocol 2-5 (joblib and gensim higher when the pickle names them),
+//           tar and tar.gz, pre-magic fastText, word2vec "<n> <dim>" headers
+//   40      any JSON object (classified by its keys when indexed: json.ts)
+//   10-20   WEAK: headerless guesses (protocol-0 pickles, bare compressed streams)
+//    2      NAME_ONLY: nothing in the content, but the name says so (the reader names the rule broken)
+//    1      headerless files known only through a companion file (TF.js shards: headerless.ts)
+// The name never outweighs content; it breaks ties and adds extension-mismatch findings
+// (extensions.ts). Unrecognised content gets a description of what it is (core/describe.ts).
 
-import { FormatModule, Sniff, SNIFF_NO } from "./format";
+import { FormatModule, Sniff, SNIFF_NAME_ONLY, SNIFF_NO } from "./format";
+import { isKnownNonModel } from "../core/describe";
 import { SafetensorsFormat } from "./safetensors";
 import { NpyFormat } from "./npy";
 import { ZipFormat } from "./zipfile";
@@ -19,6 +37,7 @@ import { LightGBMFormat } from "./lightgbm";
 import { TarFormat } from "./torchserve";
 import { JsonFormat } from "./json";
 import { GensimFormat } from "./gensim";
+import { HeaderlessFormat } from "./headerless";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -38,6 +57,7 @@ export const FORMATS: FormatModule[] = [
   new TarFormat(),
   new JsonFormat(),
   new GensimFormat(),
+  new HeaderlessFormat(),
 ];
 
 export function detect(s: Sniff): FormatModule | null {
@@ -50,6 +70,9 @@ export function detect(s: Sniff): FormatModule | null {
       best = FORMATS[i];
     }
   }
+  // A claim by name alone yields to content that is certainly not a model (an LFS pointer named
+  // .safetensors): the error then says what the file is instead of which rule it breaks.
+  if (bestScore <= SNIFF_NAME_ONLY && isKnownNonModel(s)) return null;
   return best;
 }
 

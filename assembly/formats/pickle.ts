@@ -12,7 +12,7 @@ import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE, SNIFF_WEAK } from "./fo
 import { ZipFlavor } from "./zipflavor";
 import { listChildren } from "./zipgeneric";
 import { runPickles, foldAndScan, addFindings, pickleFacts, addStreamTensors, PickleOutcome } from "../pickle/bridge";
-import { pickleErrorName } from "../pickle/errors";
+import { pickleErrorName, PickleError } from "../pickle/errors";
 
 // The largest pickle indexed in one view.
 export const MAX_PICKLE_BYTES: u64 = 256 * 1024 * 1024;
@@ -27,13 +27,28 @@ function isTextPickleStart(c: i32): bool {
 // Pickle-looking bytes: PROTO 2..5, or a protocol 0/1 opening opcode with STOP at the end.
 export function looksLikePickle(head: usize, headLen: usize, lastByte: i32): i32 {
   if (headLen < 2) return SNIFF_NO;
-  const c0 = <i32>load<u8>(head);
+  let c0 = <i32>load<u8>(head);
   if (c0 == 0x80) {
     const v = <i32>load<u8>(head + 1);
     if (v >= 2 && v <= 5) return SNIFF_STRUCTURE;
     return SNIFF_NO;
   }
-  if (isTextPickleStart(c0) && lastByte == 0x2e) return SNIFF_WEAK + 5;
+  if (!isTextPickleStart(c0)) return SNIFF_NO;
+  if (lastByte == 0x2e) return SNIFF_WEAK + 5;
+  // protocol 0 with something after the STOP (a payload followed by garbage): the first
+  // argument line must end and be followed by another opcode
+  const isLine = c0 == 0x63 || c0 == 0x49 || c0 == 0x4c || c0 == 0x46 || c0 == 0x53 || c0 == 0x56 || c0 == 0x69;
+  if (!isLine) return SNIFF_NO;
+  const lim: usize = headLen < 512 ? headLen : 512;
+  for (let i: usize = 1; i + 1 < lim; i++) {
+    const b = <i32>load<u8>(head + i);
+    if (b == 0x0a) {
+      if (c0 == 0x63 || c0 == 0x69) { if (i == 1) return SNIFF_NO; c0 = 0; continue; } // module line, then name line
+      const nx = <i32>load<u8>(head + i + 1);
+      return isTextPickleStart(nx) || nx == 0x70 || nx == 0x30 || nx == 0x71 || nx == 0x2e || nx == 0x52 || nx == 0x74 || nx == 0x61 ? SNIFF_WEAK + 4 : SNIFF_NO;
+    }
+    if (b < 0x20 && b != 0x09 && b != 0x0d) return SNIFF_NO;
+  }
   return SNIFF_NO;
 }
 
@@ -69,7 +84,8 @@ export class PickleFormat extends FormatModule {
     ctx.index.format = "pickle";
     const o = indexPickleBytes(ctx, p, <usize>size, Segment.raw(0, 0, size), "", "pickle");
     const m = o.machine;
-    if (m.error && m.g.globals.length == 0 && m.streams == 0) {
+    // a frame violation is a finding (critical), not a reason to refuse the file
+    if (m.error && m.error != PickleError.FRAME && m.g.globals.length == 0 && m.streams == 0) {
       return ctx.fail(E_CORRUPT, "pickle: " + pickleErrorName(m.error) + ": " + m.errorMsg, m.errorPos);
     }
     if (m.streams > 0) {

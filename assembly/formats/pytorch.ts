@@ -18,7 +18,8 @@ import { Folder, FoldResult, DataKind } from "../pickle/fold";
 import { buildReport } from "../pickle/scan";
 import { pickleErrorName } from "../pickle/errors";
 import { NodeKind } from "../pickle/graph";
-import { MAX_PICKLE_BYTES } from "./pickle";
+import { MAX_PICKLE_BYTES, looksLikePickle, scanZipMember, memberWasPickle } from "./pickle";
+import { SNIFF_NO as NO_PICKLE } from "./format";
 
 // The folder every record shares: the part of the first data.pkl's name before "data.pkl".
 export function torchPrefix(a: ZipArchive, record: string): string | null {
@@ -130,8 +131,37 @@ export class PyTorchZipFlavor extends ZipFlavor {
         break;
       }
     }
-    return indexTorchRecord(ctx, a, a.find(pre + "data.pkl")!, pre + "data/", "", big, "pickle");
+    const main = a.find(pre + "data.pkl")!;
+    const st = indexTorchRecord(ctx, a, main, pre + "data/", "", big, "pickle");
+    if (st != ST_DONE) return st;
+    return scanOtherPickles(ctx, a, main, pre + "data/");
   }
+}
+
+// Everything a loader could unpickle besides the record just indexed: bytes before the zip (torch
+// reads a file whose first bytes are not "PK" as a legacy pickle), duplicate data.pkl members
+// (different readers pick different copies), and any other member whose content is a pickle.
+export function scanOtherPickles(ctx: Context, a: ZipArchive, main: ZipEntry, storageDir: string): i32 {
+  if (a.prefix > 0 && a.prefix <= MAX_PICKLE_BYTES) {
+    const p = ctx.viewOf(a.source, 0, a.prefix);
+    if (!p) return ctx.truncated("the bytes before the zip", 0);
+    if (looksLikePickle(p, <usize>a.prefix, 0x2e) != NO_PICKLE) {
+      const o = foldAndScan(runPickles(p, <usize>a.prefix, 0), p, <usize>a.prefix);
+      ctx.index.addFinding(SEV_HIGH, "pytorch-polyglot", "a pickle precedes the zip: torch.load sees no zip signature at offset 0 and unpickles these bytes instead", "offset 0");
+      addFindings(ctx.index, o.report, "before the zip");
+    }
+  }
+  for (let i = 0; i < a.entries.length; i++) {
+    const e = a.entries[i];
+    if (e === main || e.isDir() || e.name.startsWith(storageDir) || e.name.endsWith("/constants.pkl")) continue;
+    const st = scanZipMember(ctx, a, e);
+    if (st != ST_DONE) return st;
+    if (memberWasPickle && !e.name.endsWith("constants.pkl") && !e.name.endsWith(".debug_pkl")) {
+      ctx.index.addFinding(e.name == main.name ? SEV_HIGH : SEV_MEDIUM, "pytorch-extra-pickle",
+        e.name == main.name ? "a second \"" + e.name + "\" member: readers disagree on which copy they load; both are scanned" : "member \"" + e.name + "\" is a pickle torch.load does not read; scanned", e.name);
+    }
+  }
+  return ST_DONE;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -171,7 +201,10 @@ export class PyTorchLegacyFormat extends FormatModule {
     const g = m.g;
     const keysRoot = g.roots[4];
     const keys = g.seq(keysRoot);
-    if (!keys) return ctx.fail(E_CORRUPT, "pytorch legacy: the fifth pickle is not the list of storage keys", g.rootPos[3]);
+    if (!keys) {
+      ctx.index.addFinding(SEV_HIGH, "pytorch-bad-pickle", "the fifth pickle is not the list of storage keys; the storages cannot be located", "offset " + g.rootPos[3].toString());
+      return ST_DONE;
+    }
     // element size per storage key, from the tensors that use it
     const elem = new Map<string, i32>();
     for (let i = 0; i < fr.tensors.length; i++) {
@@ -182,7 +215,10 @@ export class PyTorchLegacyFormat extends FormatModule {
     let pos = g.rootPos[4];
     for (let i = 0; i < keys.length; i++) {
       const k = g.text(keys[i]);
-      if (k === null) return ctx.fail(E_CORRUPT, "pytorch legacy: storage key " + i.toString() + " is not a string", pos);
+      if (k === null) {
+        ctx.index.addFinding(SEV_HIGH, "pytorch-bad-pickle", "storage key " + i.toString() + " is not a string", "offset " + pos.toString());
+        break;
+      }
       if (!elem.has(k)) {
         ctx.index.addFinding(SEV_MEDIUM, "pytorch-unused-storage", "storage \"" + k + "\" is not used by any tensor; the storages after it cannot be located", "offset " + pos.toString());
         break;

@@ -3,11 +3,12 @@
 // under code/ (listed and flagged: torch.jit.load compiles it, __setstate__ methods run at load).
 
 import { Context, ST_DONE } from "../core/context";
-import { SEV_MEDIUM, SEV_HIGH } from "../core/model";
+import { SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL } from "../core/model";
 import { ZipArchive } from "../containers/zip";
 import { ZipFlavor } from "./zipflavor";
 import { strArray } from "../core/model";
-import { indexTorchRecord, memberBytes, torchPrefix } from "./pytorch";
+import { indexTorchRecord, memberBytes, torchPrefix, scanOtherPickles } from "./pytorch";
+import { scanZipMember, memberWasPickle } from "./pickle";
 
 export class TorchScriptFlavor extends ZipFlavor {
   get id(): string { return "torchscript"; }
@@ -50,6 +51,38 @@ export class TorchScriptFlavor extends ZipFlavor {
     }
     if (setstate) {
       ctx.index.addFinding(SEV_HIGH, "torchscript-setstate", "a TorchScript class defines __setstate__, which runs while torch.jit.load restores the module", pre + "code/");
+    }
+    return scanOtherPickles(ctx, a, a.find(pre + "data.pkl")!, pre + "data/");
+  }
+}
+
+// torch.package archives: Python sources the importer executes, pickles, TorchScript under
+// .data/ts_code/. Never imported here: the sources are listed and every pickle is scanned.
+export class TorchPackageFlavor extends ZipFlavor {
+  get id(): string { return "torch-package"; }
+
+  matches(a: ZipArchive): i32 {
+    for (let i = 0; i < a.entries.length; i++) {
+      const n = a.entries[i].name;
+      if (n.endsWith("/.data/extern_modules") || n == ".data/extern_modules") return 130;
+    }
+    return 0;
+  }
+
+  index(ctx: Context, a: ZipArchive): i32 {
+    ctx.index.format = "pytorch";
+    ctx.index.formatVersion = "torch.package";
+    const sources = new Array<string>();
+    for (let i = 0; i < a.entries.length; i++) {
+      const e = a.entries[i];
+      if (e.isDir()) continue;
+      if (e.name.endsWith(".py")) { sources.push(e.name); continue; }
+      const st = scanZipMember(ctx, a, e);
+      if (st != ST_DONE) return st;
+    }
+    ctx.index.metadata.set("python_sources", strArray(sources));
+    if (sources.length) {
+      ctx.index.addFinding(SEV_CRITICAL, "torch-package-source", sources.length.toString() + " Python source module(s): torch.package's importer executes them when the package is loaded (shown, never run)", sources[0]);
     }
     return ST_DONE;
   }

@@ -46,7 +46,10 @@ const SAFE_EXACT: string[] = [
   "collections.OrderedDict", "collections.Counter", "collections.defaultdict", "collections.deque",
   "builtins.set", "builtins.frozenset", "builtins.bytearray", "builtins.complex", "builtins.slice",
   "builtins.bytes", "builtins.list", "builtins.dict", "builtins.tuple", "builtins.int", "builtins.float",
-  "builtins.str", "builtins.bool", "builtins.object", "builtins.range",
+  "builtins.str", "builtins.bool", "builtins.object", "builtins.range", "builtins.xrange", "builtins.long",
+  "builtins.unicode", "builtins.hash", "builtins.len", "builtins.abs", "builtins.round", "builtins.divmod", "builtins.pow",
+  "builtins.repr", "builtins.ord", "builtins.chr", "builtins.bin", "builtins.hex", "builtins.oct", "builtins.Ellipsis",
+  "builtins.NotImplemented", "builtins.basestring", "builtins.buffer", "builtins.intern",
   "_codecs.encode", "copyreg._reconstructor", "copyreg.__newobj__",
   "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3",
   "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
@@ -86,7 +89,7 @@ const CRITICAL_MODULES: string[] = [
   "profile", "trace", "bdb", "pydoc", "pkgutil", "urllib", "http", "ftplib", "smtplib", "telnetlib", "nntplib",
   "poplib", "imaplib", "requests", "aiohttp", "httplib", "urllib2", "httpx", "paramiko", "fabric", "tempfile",
   "signal", "_thread", "thread", "threading", "platform", "popen2", "spawn", "_posixsubprocess", "posixsubprocess",
-  "builtins", "venv", "ensurepip", "distutils", "setuptools", "pip", "idlelib", "lib2to3", "_osx_support",
+  "venv", "ensurepip", "distutils", "setuptools", "pip", "idlelib", "lib2to3", "_osx_support",
   "_aix_support", "_pyrepl", "test", "mailcap", "py_compile", "compileall", "zipimport", "imp", "site", "sysconfig",
   "uuid._get_command_stdout", "ssl", "socketserver", "xmlrpc", "dbm", "shelve", "mmap", "resource", "syslog",
   "getpass", "atexit", "weakref", "gc", "inspect", "types", "operator", "functools", "copyreg", "joblib", "cloudpickle",
@@ -94,10 +97,20 @@ const CRITICAL_MODULES: string[] = [
   "torch._dynamo", "torch.utils.collect_env", "torch.utils.bottleneck", "torch.serialization", "torch.storage",
   "torch.utils._config_module", "torch.utils.data.datapipes", "torch.package", "torch.distributed",
   "numpy.f2py", "numpy.testing", "numpy.distutils", "numpy.lib.utils", "numpy.load", "pandas.io", "pandas.read_pickle",
-  "fickling", "picklescan", "modelscan", "modelaudit", "keras.models", "tensorflow.io", "io", "_io", "glob", "zipfile",
+  "doctest", "fickling", "picklescan", "modelscan", "modelaudit", "keras.models", "tensorflow.io", "io", "_io", "glob", "zipfile",
   "tarfile", "gzip", "bz2", "lzma", "logging", "smtpd", "cgi", "xml", "ast", "dis", "linecache", "tokenize",
   "sqlite3", "winreg", "_winapi", "msvcrt", "nturl2path", "pyexpat", "urllib3", "selectors", "select",
 ];
+
+// builtins: data types are safe (SAFE_EXACT), these run code, touch files or reach any object.
+const BUILTINS_CRITICAL: string[] = [
+  "eval", "exec", "compile", "open", "__import__", "getattr", "setattr", "delattr", "globals", "locals", "vars",
+  "input", "raw_input", "breakpoint", "apply", "execfile", "file", "reload", "exit", "quit", "help", "type", "super",
+  "classmethod", "staticmethod", "property", "memoryview", "__build_class__", "__loader__", "__spec__", "copyright",
+  "credits", "license", "print", "dir", "object.__subclasses__", "object.__reduce__",
+];
+// builtins that call what they are given (map(eval, ...)): a call chain away from execution.
+const BUILTINS_HIGH: string[] = ["map", "filter", "sorted", "min", "max", "iter", "next", "reversed", "zip", "enumerate", "sum", "any", "all"];
 
 // Exact critical names outside those modules.
 const CRITICAL_EXACT: string[] = [
@@ -153,6 +166,19 @@ export function classifyGlobal(module: string, name: string, gflags: u32): Verdi
     v.severity = Severity.HIGH;
     v.reason = "global name contains control characters";
     return v;
+  }
+  if (normalizeModule(module) == "builtins") {
+    const first = name.indexOf(".") >= 0 ? name.substring(0, name.indexOf(".")) : name;
+    if (BUILTINS_CRITICAL.includes(first) || BUILTINS_CRITICAL.includes(name) || name.indexOf("__") >= 0 || name.indexOf(".") >= 0) {
+      v.severity = Severity.CRITICAL;
+      v.reason = "builtins." + name + " runs code, opens files or reaches arbitrary objects";
+      return v;
+    }
+    if (BUILTINS_HIGH.includes(name)) {
+      v.severity = Severity.HIGH;
+      v.reason = "builtins." + name + " calls the callables it is given";
+      return v;
+    }
   }
   for (let i = 0; i < CRITICAL_EXACT.length; i++) {
     if (startsWithModule(full, CRITICAL_EXACT[i])) {

@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -325,7 +326,9 @@ func errCode(err error) string {
 }
 
 func main() {
+	start := time.Now()
 	factsMode := flag.Bool("facts", false, "print index, hashes and first values as one JSON document")
+	benchMode := flag.Bool("bench", false, "time the first inspect and reads of every tensor (as F32 and as stored)")
 	flag.Parse()
 	if flag.NArg() < 2 {
 		fmt.Fprintln(os.Stderr, "usage: gohost [-facts] omnimodel.wasm MODEL [TENSOR]")
@@ -353,6 +356,10 @@ func main() {
 	}
 	defer m.Close()
 	tensors, _ := m.Index["tensors"].([]any)
+	if *benchMode {
+		bench(m, tensors, time.Since(start))
+		return
+	}
 	if !*factsMode {
 		fmt.Println(m.Raw)
 		for k, t := range tensors {
@@ -391,4 +398,36 @@ func main() {
 		out.Tensors = append(out.Tensors, tf)
 	}
 	json.NewEncoder(os.Stdout).Encode(out)
+}
+
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(b []byte) (int, error) { c.n += len(b); return len(b), nil }
+
+// bench prints {"cold_ms", "reads": {"NAME/F32": {"bytes", "ms"}, "NAME/stored": ...}}: the best
+// of three reads of each tensor, for bench/hosts.
+func bench(m *Model, tensors []any, cold time.Duration) {
+	reads := map[string]map[string]float64{}
+	for k, t := range tensors {
+		name := t.(map[string]any)["name"].(string)
+		for _, mode := range []struct {
+			label string
+			dtype int32
+		}{{"F32", dtypeF32}, {"stored", 0}} {
+			best := math.Inf(1)
+			var n int
+			for rep := 0; rep < 3; rep++ {
+				w := &countingWriter{}
+				t0 := time.Now()
+				if err := m.Read(int32(k), mode.dtype, w); err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(1)
+				}
+				best = math.Min(best, float64(time.Since(t0).Microseconds())/1000)
+				n = w.n
+			}
+			reads[name+"/"+mode.label] = map[string]float64{"bytes": float64(n), "ms": best}
+		}
+	}
+	json.NewEncoder(os.Stdout).Encode(map[string]any{"cold_ms": float64(cold.Microseconds()) / 1000, "reads": reads})
 }

@@ -2,7 +2,7 @@
 //! wasmi (a pure-Rust interpreter with SIMD), drives an index job over a local file, prints the
 //! index, then reads tensors with read jobs and prints their first values.
 //!
-//!     omnimodel-host [--facts] omnimodel.wasm MODEL
+//!     omnimodel-host [--facts | --bench] omnimodel.wasm MODEL
 //!
 //! With --facts it prints one JSON document for tests/hosts/native.mjs: the index and, per
 //! tensor position, the sha256 of the stored bytes and of the values read as F32, and the first
@@ -319,10 +319,45 @@ fn json_floats(v: &[f32]) -> String {
     format!("[{}]", items.join(","))
 }
 
+/// --bench: the first inspect's time since start, then the best of three reads of every tensor
+/// (as F32 and as stored), as JSON for bench/hosts.
+fn bench(core: &mut Core, model: &mut Model, cold_ms: f64) {
+    let mut reads = Vec::new();
+    for t in 0.. {
+        let mut done = false;
+        for (label, dtype) in [("F32", F32), ("stored", 0)] {
+            let mut best = f64::INFINITY;
+            let mut bytes = 0;
+            for _ in 0..3 {
+                let t0 = std::time::Instant::now();
+                match model.read(core, t, dtype) {
+                    Ok(Some(b)) => bytes = b.len(),
+                    Ok(None) => {
+                        done = true;
+                        break;
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+                best = best.min(t0.elapsed().as_secs_f64() * 1000.0);
+            }
+            if done {
+                break;
+            }
+            reads.push(format!("\"#{t}/{label}\":{{\"bytes\":{bytes},\"ms\":{best:.3}}}"));
+        }
+        if done {
+            break;
+        }
+    }
+    println!("{{\"cold_ms\":{cold_ms:.3},\"reads\":{{{}}}}}", reads.join(","));
+}
+
 fn main() {
+    let start = std::time::Instant::now();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let facts = args.first().map(|a| a == "--facts").unwrap_or(false);
-    let rest = if facts { &args[1..] } else { &args[..] };
+    let bench_mode = args.first().map(|a| a == "--bench").unwrap_or(false);
+    let rest = if facts || bench_mode { &args[1..] } else { &args[..] };
     if rest.len() < 2 {
         eprintln!("usage: omnimodel-host [--facts] omnimodel.wasm MODEL");
         std::process::exit(2);
@@ -343,6 +378,11 @@ fn main() {
             std::process::exit(1)
         }
     };
+    if bench_mode {
+        let cold = start.elapsed().as_secs_f64() * 1000.0;
+        bench(&mut core, &mut model, cold);
+        return;
+    }
     let mut tensors = Vec::new();
     for t in 0.. {
         let stored = match model.read(&mut core, t, 0) {

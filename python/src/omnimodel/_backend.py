@@ -83,7 +83,16 @@ class WasmtimeCore(Core):
     def __init__(self, data: bytes):
         import wasmtime
 
-        self._engine = wasmtime.Engine()
+        # Cranelift takes seconds to compile the core; wasmtime's own on-disk cache (keyed by
+        # the module's hash and wasmtime's version) brings later starts to tens of milliseconds.
+        # OMNIMODEL_WASMTIME_CACHE=0 turns it off.
+        config = wasmtime.Config()
+        if os.environ.get("OMNIMODEL_WASMTIME_CACHE", "1") != "0":
+            try:
+                config.cache = True
+            except Exception:  # no writable cache directory: compile every time
+                config = wasmtime.Config()
+        self._engine = wasmtime.Engine(config)
         self._store = store = wasmtime.Store(self._engine)
         module = wasmtime.Module(self._engine, data)
         if len(module.imports):

@@ -416,6 +416,44 @@ describe("inspector page in headless Chromium", () => {
     }
   });
 
+  it("the tensor table filters, sorts, groups by prefix and keeps totals", async () => {
+    const page = await newPage();
+    const model = await sdk.open(ALL_TYPES);
+    try {
+      await dropFiles(page, [{ path: ALL_TYPES }]);
+      await waitOpened(page);
+      const total = model.tensors.length;
+      const quant = model.tensors.filter((t) => t.name.startsWith("quant."));
+      await page.fill("input.filter", "quant.");
+      assert.equal((await tableRows(page)).length, quant.length);
+      assert.match(await page.textContent("table.tensors tfoot"), new RegExp(`${quant.length} of ${total} tensors`));
+      const params = quant.reduce((a, t) => a + t.size, 0).toLocaleString("en-US");
+      assert.ok((await page.textContent("table.tensors tfoot")).includes(params));
+      await page.fill("input.filter", "");
+
+      await page.click('th button[data-key="bytes"]'); // largest first
+      const sizes = (await tableRows(page)).map((r) => model.tensor(r.name).byteLength);
+      assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
+      await page.click('th button[data-key="name"]');
+      const names = (await tableRows(page)).map((r) => r.name);
+      assert.deepEqual(names, [...names].sort());
+
+      await page.selectOption("select[aria-label='group by name prefix']", "1");
+      const groups = await page.$$eval("tr.group", (trs) => trs.map((tr) => tr.dataset.prefix));
+      assert.deepEqual([...groups].sort(), ["plain", "quant"]);
+      await page.focus('tr.group[data-prefix="plain"]');
+      await page.keyboard.press("Enter"); // collapse with the keyboard
+      const rows = await tableRows(page);
+      assert.equal(rows.length, quant.length);
+      assert.ok(rows.every((r) => r.name.startsWith("quant.")));
+      assert.equal(await page.getAttribute('tr.group[data-prefix="plain"]', "aria-expanded"), "false");
+      await shot(page, "table-grouped");
+    } finally {
+      await model.close();
+      await page.close();
+    }
+  });
+
   it("a split GGUF dropped as three files, and a folder picked with the folder picker", async () => {
     for (const [how, files, entry] of [["drop", SPLIT, SPLIT[0]], ["folder", [dirname(ONNX)], ONNX]]) {
       const page = await newPage();

@@ -39,6 +39,7 @@ interface ExportState {
   chain: Promise<void>;
   name: string;
   failed: boolean;
+  skipped: string[];
 }
 const exportsInFlight = new Map<number, ExportState>();
 
@@ -160,7 +161,7 @@ async function startExport(name: string, request: (id: number) => Request): Prom
   const sink = await openSink(name);
   if (!sink) return;
   const id = nextId++;
-  exportsInFlight.set(id, { sink, chain: Promise.resolve(), name, failed: false });
+  exportsInFlight.set(id, { sink, chain: Promise.resolve(), name, failed: false, skipped: [] });
   setStatus(`Exporting ${name}…`, 0, 1);
   send(request(id));
 }
@@ -179,7 +180,7 @@ function onExportReply(r: Reply & { id: number }, x: ExportState): void {
   if (r.type === "export-start") {
     if ("rename" in x.sink) (x.sink as ReturnType<typeof blobSink>).rename(r.name);
     x.name = r.name;
-    if (r.skipped.length) console.info(`export ${r.name}: ${r.skipped.join("; ")}`);
+    x.skipped = r.skipped;
   } else if (r.type === "chunk") {
     x.chain = x.chain.then(async () => {
       if (x.failed) return;
@@ -197,7 +198,8 @@ function onExportReply(r: Reply & { id: number }, x: ExportState): void {
       exportsInFlight.delete(r.id);
       if (x.failed) return;
       await x.sink.close();
-      idle(`Exported ${x.name} (${bytes(r.bytes)}).`);
+      const notes = x.skipped.length ? ` Not written as stored: ${x.skipped.join("; ")}.` : "";
+      idle(`Exported ${x.name} (${bytes(r.bytes)}).${notes}`);
       document.body.setAttribute("data-last-export", x.name);
     });
   } else if (r.type === "error") {

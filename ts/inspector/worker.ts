@@ -175,7 +175,11 @@ function exportSafetensors(id: number): void {
   run(id, async (op) => {
     const plan = planSafetensors(m, "keep");
     const name = safetensorsName(m.source.name, m.format);
-    post({ type: "export-start", id, name, totalBytes: plan.totalBytes, skipped: plan.skipped.map((s) => `${s.name} (${s.dtype}): ${s.reason}`) });
+    const notes: string[] = [];
+    const converted = plan.tensors.filter((p) => p.readAs);
+    if (converted.length) notes.push(`${converted.length} tensor(s) of types safetensors has no name for (${[...new Set(converted.map((p) => p.tensor.dtype))].slice(0, 6).join(", ")}) written as ${converted[0].dtype}`);
+    if (plan.skipped.length) notes.push(`${plan.skipped.length} skipped (${plan.skipped.slice(0, 5).map((s) => `${s.name}: ${s.reason}`).join("; ")}${plan.skipped.length > 5 ? "; …" : ""})`);
+    post({ type: "export-start", id, name, totalBytes: plan.totalBytes, skipped: notes });
     const report = progress(id);
     let written = 0;
     for await (const chunk of safetensorsChunks(plan)) {

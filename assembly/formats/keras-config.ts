@@ -72,6 +72,7 @@ export function kerasConfig(ctx: Context, cfg: JObj, info: KerasInfo, where: str
   const mod = str(cfg, "module");
   if (mod !== null) m.set("model_module", new JStr(mod!));
   const nodes = new JArr();
+  checkClass(ctx, cfg, info, cls !== null ? cls! : "model", where);
   walkModel(ctx, cfg, info, nodes, "", 0, where);
   const g = new JObj();
   g.set("nodes", nodes);

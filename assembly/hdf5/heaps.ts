@@ -42,7 +42,8 @@ export function readLocalHeap(h: H5, addr: u64): LocalHeap | null {
 }
 
 export class SymbolEntry {
-  constructor(public nameOffset: u64, public header: u64) {}
+  // Cache type 2 marks a soft link whose target path sits in the local heap at `softOffset`.
+  constructor(public nameOffset: u64, public header: u64, public cache: u32, public softOffset: u64) {}
 }
 
 // Walks a group's v1 B-tree (node type 0) down to its symbol nodes; entries in name order.
@@ -90,7 +91,8 @@ function readSymbolNode(h: H5, addr: u64, out: SymbolEntry[]): bool {
   if (out.length + <i32>n > MAX_RECORDS) { h.fail(E_LIMIT, "more than " + MAX_RECORDS.toString() + " group members", addr); return false; }
   for (let i: u64 = 0; i < n; i++) {
     const e = q + 8 + <usize>(i * entry);
-    out.push(new SymbolEntry(h.len(e), h.addr(e + <usize>h.sl)));
+    const scratch = e + <usize>h.sl + <usize>h.so + 8;
+    out.push(new SymbolEntry(h.len(e), h.addr(e + <usize>h.sl), load<u32>(e + <usize>h.sl + <usize>h.so), <u64>load<u32>(scratch)));
   }
   return true;
 }

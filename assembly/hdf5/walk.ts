@@ -112,7 +112,10 @@ function groupLinks(h: H5, oh: ObjHeader, sb: Superblock, out: Link[]): bool {
     for (let i = 0; i < ents.length; i++) {
       const name = heap.str(ents[i].nameOffset);
       if (name === null) { h.fail(E_CORRUPT, "symbol name offset outside the local heap", hp); return false; }
-      out.push(new Link(name!, 0, ents[i].header, ""));
+      if (ents[i].cache == 2) {
+        const target = heap.str(ents[i].softOffset);
+        out.push(new Link(name!, 1, UNDEF, target !== null ? target! : ""));
+      } else out.push(new Link(name!, 0, ents[i].header, ""));
     }
     return true;
   }

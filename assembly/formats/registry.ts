@@ -38,6 +38,9 @@ import { TarFormat } from "./torchserve";
 import { JsonFormat } from "./json";
 import { GensimFormat } from "./gensim";
 import { HeaderlessFormat } from "./headerless";
+import { PickleFormat } from "./pickle";
+import { PyTorchLegacyFormat } from "./pytorch";
+import { JoblibFormat } from "./joblib";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -58,6 +61,9 @@ export const FORMATS: FormatModule[] = [
   new JsonFormat(),
   new GensimFormat(),
   new HeaderlessFormat(),
+  new PyTorchLegacyFormat(),
+  new JoblibFormat(),
+  new PickleFormat(),
 ];
 
 export function detect(s: Sniff): FormatModule | null {

@@ -10,11 +10,18 @@ import { NpzFlavor } from "./npz";
 import { GenericZipFlavor } from "./zipgeneric";
 import { KerasZipFlavor } from "./keras";
 import { TorchServeZipFlavor } from "./torchserve";
+import { PyTorchZipFlavor } from "./pytorch";
+import { TorchScriptFlavor, TorchPackageFlavor } from "./torchscript";
+import { PickleZipFlavor } from "./pickle";
 
 const FLAVORS: ZipFlavor[] = [
   new NpzFlavor(),
   new KerasZipFlavor(),
   new TorchServeZipFlavor(),
+  new TorchPackageFlavor(),
+  new TorchScriptFlavor(),
+  new PyTorchZipFlavor(),
+  new PickleZipFlavor(),
   new GenericZipFlavor(),
 ];
 
@@ -45,4 +52,3 @@ export class ZipFormat extends FormatModule {
     return best!.index(ctx, a);
   }
 }
-

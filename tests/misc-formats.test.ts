@@ -48,6 +48,21 @@ describe("fastText (fasttext 0.9.2 save_model)", () => {
   }
 });
 
+describe("fastText quantized (.ftz, fasttext quantize)", () => {
+  it("fasttext-quantized.ftz lists codes and codebooks; the product-quantized matrix is not readable as numbers", () =>
+    withModel("fasttext-quantized.ftz", async (m) => {
+      const e = expected["fasttext-quantized.ftz"];
+      expect(m.format).toBe("fasttext");
+      expect(m.metadata.first_labels).toEqual(e.labels);
+      const input = m.tensor("input_matrix");
+      expect(input.shape).toEqual([e.input_rows, e.dim]);
+      await expect(input.read()).rejects.toMatchObject({ code: "UNREADABLE" });
+      expect(m.tensor("input_matrix.codes").shape).toEqual([e.codes]);
+      // the whole file is accounted for: no trailing bytes
+      expect(m.findings.filter((f: any) => f.code === "trailing-bytes")).toEqual([]);
+    }));
+});
+
 describe("word2vec (gensim 4.3 save_word2vec_format)", () => {
   for (const file of ["word2vec-vectors.bin", "word2vec-vectors.txt"]) {
     it(file, () =>

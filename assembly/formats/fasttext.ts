@@ -51,7 +51,7 @@ export class FastTextFormat extends FormatModule {
   get id(): string { return "fasttext"; }
 
   sniff(s: Sniff): i32 {
-    if (s.headLen >= 8 + 56 && load<i32>(s.head) == FASTTEXT_MAGIC) {
+    if (s.headLen >= 8 && load<i32>(s.head) == FASTTEXT_MAGIC) {
       const v = load<i32>(s.head + 4);
       return v > 0 && v <= 100 ? SNIFF_MAGIC : SNIFF_STRUCTURE;
     }

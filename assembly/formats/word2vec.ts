@@ -85,7 +85,14 @@ export function w2vKind(p: usize, n: usize, h: W2vHeader, fileSize: u64): i32 {
   if (textOk && j < n && tokens == h.dim) return 2;
   // Binary: dim x 4 bytes, then the end of the file, a newline or the next word.
   const end = <u64>valStart + h.dim * 4;
-  if (end > fileSize) return 0;
+  if (end > fileSize) {
+    // A cut-short binary file: the row's bytes are not text.
+    for (let k = valStart; k < n; k++) {
+      const c = load<u8>(p + k);
+      if (c < 0x09 || (c > 0x0d && c < 0x20) || c >= 0x7f) return 1;
+    }
+    return 0;
+  }
   if (end == fileSize) return h.vocab == 1 ? 1 : 0;
   if (end >= <u64>n) return 1; // the row runs past the sniff window: the header decides
   const next = load<u8>(p + <usize>end);

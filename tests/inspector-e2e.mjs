@@ -279,11 +279,6 @@ describe("inspector page in headless Chromium", () => {
     assert.ok((await paintedPixels(page)) > 500, "the histogram has bars");
     await shot(page, "safetensors");
 
-    // keyboard: focus the first row, Enter selects it
-    await page.focus("table.tensors tbody tr[data-index]");
-    await page.keyboard.press("Enter");
-    await page.waitForSelector(".tensor-panel .stats");
-    assert.equal(await page.textContent(".tensor-panel h3"), (await tableRows(page))[0].name);
 
     // whole model to safetensors: every tensor's bytes, dtype and shape survive
     const out = await download(page, "#export-safetensors");
@@ -424,6 +419,16 @@ describe("inspector page in headless Chromium", () => {
       await waitOpened(page);
       const total = model.tensors.length;
       const quant = model.tensors.filter((t) => t.name.startsWith("quant."));
+      // keyboard: the table is one tab stop; arrows move, Enter selects
+      assert.equal(await page.$$eval('table.tensors tbody tr[tabindex="0"]', (trs) => trs.length), 1);
+      await page.focus('table.tensors tbody tr[tabindex="0"]');
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector(".tensor-panel .stats");
+      assert.equal(await page.textContent(".tensor-panel h3"), model.tensors[2].name);
+      assert.deepEqual(await page.$$eval('table.tensors tbody tr[tabindex="0"]', (trs) => trs.map((t) => t.dataset.name)), [model.tensors[2].name]);
+
       await page.fill("input.filter", "quant.");
       assert.equal((await tableRows(page)).length, quant.length);
       assert.match(await page.textContent("table.tensors tfoot"), new RegExp(`${quant.length} of ${total} tensors`));

@@ -41,6 +41,12 @@ export function drawHistogram(canvas: HTMLCanvasElement, hist: number[], lo: num
     const x = (-lo / (hi - lo)) * cssW;
     ctx.fillText("0", x, cssH);
   }
+  // hovering a bar tells its range and count
+  canvas.onmousemove = (e) => {
+    const b = Math.min(hist.length - 1, Math.max(0, Math.floor((e.offsetX / cssW) * hist.length)));
+    const w = (hi - lo) / hist.length;
+    canvas.title = `[${fmt(lo + b * w)}, ${fmt(lo + (b + 1) * w)}${b === hist.length - 1 ? "]" : ")"}: ${hist[b].toLocaleString("en-US")} values`;
+  };
   canvas.setAttribute("data-bins", String(hist.length));
   canvas.setAttribute("data-peak", String(peak));
 }

@@ -55,15 +55,31 @@ export class TensorTable {
   select(i: number): void {
     this.selected = i;
     for (const tr of this.body.querySelectorAll("tr.sel")) tr.classList.remove("sel");
-    this.body.querySelector(`tr[data-index="${i}"]`)?.classList.add("sel");
+    const tr = this.body.querySelector<HTMLElement>(`tr[data-index="${i}"]`);
+    if (tr) {
+      tr.classList.add("sel");
+      for (const r of this.body.querySelectorAll<HTMLElement>('tr[tabindex="0"]')) r.tabIndex = -1;
+      tr.tabIndex = 0;
+    }
+  }
+
+  // One row is in the tab order (the selected one, else the first); arrows move within the table,
+  // so Tab leaves it instead of walking through thousands of rows.
+  private focusRow(tr: HTMLElement): void {
+    for (const r of this.body.querySelectorAll<HTMLElement>('tr[tabindex="0"]')) r.tabIndex = -1;
+    tr.tabIndex = 0;
+    tr.focus();
   }
 
   private onKey(e: KeyboardEvent): void {
     const tr = (e.target as HTMLElement).closest("tr");
     if (!tr) return;
-    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
-      const next = (e.key === "ArrowDown" ? tr.nextElementSibling : tr.previousElementSibling) as HTMLElement | null;
-      next?.focus();
+    const rows = [...this.body.querySelectorAll<HTMLElement>("tr[tabindex]")];
+    const at = rows.indexOf(tr as HTMLElement);
+    const move: Record<string, number> = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: rows.length - 1, PageDown: at + 20, PageUp: at - 20 };
+    if (e.key in move && at >= 0) {
+      const next = rows[Math.max(0, Math.min(rows.length - 1, move[e.key]))];
+      if (next) this.focusRow(next);
       e.preventDefault();
     } else if (e.key === "Enter" || e.key === " ") {
       tr.click();
@@ -133,7 +149,7 @@ export class TensorTable {
     const addRow = (i: number, nested: boolean) => {
       if (shown++ >= MAX_ROWS) return;
       const r = this.rows[i];
-      const tr = h("tr", { tabindex: 0, "data-index": i, "data-name": r.name, class: (nested ? "nested " : "") + (i === this.selected ? "sel" : ""), onclick: () => this.onSelect(i) },
+      const tr = h("tr", { tabindex: -1, "data-index": i, "data-name": r.name, class: (nested ? "nested " : "") + (i === this.selected ? "sel" : ""), onclick: () => this.onSelect(i) },
         h("td", { class: "name", title: r.name }, r.name),
         h("td", { class: "dtype" }, r.dtype),
         h("td", { class: "shape" }, shapeText(r.shape)),
@@ -165,9 +181,10 @@ export class TensorTable {
           if (open) this.collapsed.add(g.prefix);
           else this.collapsed.delete(g.prefix);
           this.render();
-          (this.body.querySelector(`tr.group[data-prefix="${CSS.escape(g.prefix)}"]`) as HTMLElement | null)?.focus();
+          const again = this.body.querySelector<HTMLElement>(`tr.group[data-prefix="${CSS.escape(g.prefix)}"]`);
+          if (again) this.focusRow(again);
         };
-        this.body.appendChild(h("tr", { class: "group", tabindex: 0, "data-prefix": g.prefix, "aria-expanded": String(open), onclick: toggle },
+        this.body.appendChild(h("tr", { class: "group", tabindex: -1, "data-prefix": g.prefix, "aria-expanded": String(open), onclick: toggle },
           h("td", { class: "name" }, `${open ? "▾" : "▸"} ${g.prefix}`, h("span", { class: "muted" }, `  ${g.rows.length} tensors`)),
           h("td"), h("td"),
           h("td", { class: "num" }, count(g.params)),
@@ -177,6 +194,8 @@ export class TensorTable {
         if (open) for (const i of g.rows) addRow(i, true);
       }
     }
+    const entry = this.body.querySelector<HTMLElement>("tr.sel") ?? this.body.querySelector<HTMLElement>("tr[tabindex]");
+    if (entry) entry.tabIndex = 0;
     if (shown > MAX_ROWS) this.body.appendChild(h("tr", {}, h("td", { colspan: 5, class: "muted" }, `Showing the first ${MAX_ROWS} rows: filter or collapse groups to see the rest.`)));
     if (!visible.length) this.body.appendChild(h("tr", {}, h("td", { colspan: 5, class: "muted" }, this.rows.length ? "No tensor matches the filter." : "This file holds no tensors.")));
     let p = 0, b = 0;

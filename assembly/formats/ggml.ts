@@ -203,7 +203,7 @@ function indexLlama(ctx: Context, magic: u32, version: u32): i32 {
   ctx.index.metadata.set("hparams", hparams);
   let pos: u64 = 36;
   if (nVocab > MAX_VOCAB || <u64>nVocab * 8 > size - pos) return ctx.fail(E_INVALID_HEADER, "ggml: n_vocab " + nVocab.toString() + " does not fit in the file", 8);
-  const r = readVocab(ctx, pos, nVocab, true, 4);
+  const r = readVocab(ctx, pos, nVocab, true);
   if (r == u64.MAX_VALUE) return ctx.pending() ? ctx.truncated("the vocabulary", pos) : ST_FAILED;
   pos = r;
   ctx.index.metadata.setU64("vocab_count", nVocab);
@@ -216,7 +216,7 @@ function indexLlama(ctx: Context, magic: u32, version: u32): i32 {
 
 // Reads n vocab entries {u32 len, bytes[, f32 score]} from pos; returns the end offset, or
 // u64.MAX_VALUE (error set, or pending). Keeps the first three tokens as metadata.
-function readVocab(ctx: Context, pos: u64, n: u32, scores: bool, lenBytes: i32): u64 {
+function readVocab(ctx: Context, pos: u64, n: u32, scores: bool): u64 {
   const size = ctx.size;
   const first = new JArr();
   for (let i: u32 = 0; i < n; i++) {
@@ -351,7 +351,8 @@ function hparamsObj(r: HeaderReader, names: string[]): JObj {
   return o;
 }
 
-function ftypeFinding(ctx: Context, m: JObj, ftype: i64): void {
+// ggml example programs store the quantization version in ftype's thousands.
+function setQuantizationVersion(m: JObj, ftype: i64): void {
   m.setInt("quantization_version", ftype / 1000);
 }
 
@@ -373,7 +374,7 @@ function tryWhisper(ctx: Context, r: HeaderReader, m: JObj): bool {
   m.set("mel_filters", mel);
   m.setInt("vocab_count", nVocab);
   m.set("first_tokens", first);
-  ftypeFinding(ctx, m, (<JInt>hp.get("ftype")!).value);
+  setQuantizationVersion(m, (<JInt>hp.get("ftype")!).value);
   return true;
 }
 
@@ -439,7 +440,7 @@ function tryGpt(r: HeaderReader, m: JObj, k: i32): bool {
   m.set("hparams", hp);
   m.setInt("vocab_count", nVocab);
   m.set("first_tokens", first);
-  m.setInt("quantization_version", (<JInt>hp.get("ftype")!).value / 1000);
+  setQuantizationVersion(m, (<JInt>hp.get("ftype")!).value);
   return true;
 }
 

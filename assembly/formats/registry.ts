@@ -30,6 +30,7 @@ import { OnnxFormat } from "./onnx";
 import { TfGraphDefFormat } from "./tf-graphdef";
 import { TfSavedModelFormat } from "./tf-savedmodel";
 import { TfCheckpointFormat } from "./tf-checkpoint";
+import { SentencePieceFormat } from "./sentencepiece";
 import { FastTextFormat } from "./fasttext";
 import { Word2VecFormat } from "./word2vec";
 import { XGBoostFormat } from "./xgboost";
@@ -53,6 +54,7 @@ export const FORMATS: FormatModule[] = [
   new TfGraphDefFormat(),
   new TfSavedModelFormat(),
   new TfCheckpointFormat(),
+  new SentencePieceFormat(),
   new FastTextFormat(),
   new XGBoostFormat(),
   new LightGBMFormat(),

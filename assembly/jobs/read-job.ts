@@ -119,7 +119,10 @@ export class ReadJob extends Job {
     this.staging = heap.alloc(<usize>cap + 16);
     const units = cap / this.unitBytes;
     this.outCap = units * this.outUnitBytes;
-    if (!this.passthrough || this.gather) this.out = heap.alloc(<usize>(this.outCap > 0 ? this.outCap : 16) + 16);
+    // Conversions to F16/BF16 go through F32 in the same buffer: size it for the F32 stage.
+    let outAlloc = this.outCap;
+    if (this.outType != this.plan.storage && units * this.unitElems * 4 > outAlloc) outAlloc = units * this.unitElems * 4;
+    if (!this.passthrough || this.gather) this.out = heap.alloc(<usize>(outAlloc > 0 ? outAlloc : 16) + 16);
     return 0;
   }
 
@@ -149,6 +152,8 @@ export class ReadJob extends Job {
       }
       if (s.codec == CODEC_NONE) {
         if (this.passthrough) {
+          // Decoded bytes still staged come first: emit them before the next copy.
+          if (this.stagingLen > 0) return this.emit();
           // Unchanged bytes: the host copies them itself.
           this.needSource = s.source;
           this.needOffset = s.offset + this.segPos;

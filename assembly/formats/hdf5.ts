@@ -29,8 +29,24 @@ export class Hdf5Format extends FormatModule {
     ctx.index.format = "hdf5";
     hdf5Metadata(ctx.index.metadata, h, w);
     if (isKeras2(w)) return applyKeras2(ctx, h, w);
+    if (isKeras3Weights(w)) {
+      // Keras 3 .weights.h5 (H5IOStore): layers/<name>/vars/<i>, vars, optimizer/vars.
+      ctx.index.format = "keras";
+      ctx.index.formatVersion = "keras3-weights-h5";
+    }
     return ST_DONE;
   }
+}
+
+function isKeras3Weights(w: Walk): bool {
+  let store = false;
+  for (let i = 0; i < w.groups.length; i++) {
+    const g = w.groups[i];
+    if (g.indexOf("/") >= 0) continue;
+    if (g == "layers" || g == "vars" || g == "_layer_checkpoint_dependencies") store = true;
+    else if (g != "optimizer") return false;
+  }
+  return store;
 }
 
 // Superblock facts, group list and attributes of every object.

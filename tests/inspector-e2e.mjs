@@ -544,6 +544,27 @@ describe("inspector page in headless Chromium", () => {
     await page.close();
   });
 
+  it("an array of pickled objects: the finding, no statistics, no .npy export", async () => {
+    const page = await newPage();
+    const path = C("npy/picklescan-object_array.npy");
+    const model = await sdk.open(path);
+    try {
+      assert.equal(model.tensors[0].dtype, "OBJECT");
+      await dropFiles(page, [{ path }]);
+      await waitOpened(page);
+      const codes = await page.$$eval("#findings li.finding", (lis) => lis.map((li) => `${li.dataset.severity}:${li.dataset.code}`));
+      assert.deepEqual(codes, model.findings.map((f) => `${f.severity}:${f.code}`));
+      await page.click("table.tensors tbody tr[data-index]");
+      await page.waitForSelector(".tensor-panel .error-text");
+      assert.match(await page.textContent(".tensor-panel .error-text"), /UNREADABLE: OBJECT values are not numbers/);
+      assert.equal(await page.isDisabled(".tensor-panel .export-npy"), true);
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await model.close();
+      await page.close();
+    }
+  });
+
   it("a broken file shows the core's error, not a crash", async () => {
     const page = await newPage();
     const bad = readFileSync(MEL).subarray(0, 40); // header length points past the end

@@ -75,6 +75,11 @@ function openFiles(files: ReturnType<typeof fromFileList>): void {
 }
 
 function openUrl(url: string): void {
+  try {
+    url = new URL(url, location.href).href; // relative to the page (the worker may live at a blob: URL)
+  } catch {
+    return showOpenError("BAD_ARGUMENT", `"${url}" is not a URL`);
+  }
   openId = nextId++;
   statsId = 0;
   setStatus(`Opening ${url}…`);

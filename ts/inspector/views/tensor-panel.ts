@@ -13,7 +13,9 @@ export function renderTensorHeader(row: TensorRow, onExport: () => void): HTMLEl
       h("dt", {}, "parameters"), h("dd", {}, count(row.parameters)),
       h("dt", {}, "stored size"), h("dd", {}, bytes(row.byteLength)),
     ),
-    h("button", { type: "button", class: "export-npy", onclick: onExport }, "Export as .npy"),
+    numeric(row.dtype)
+      ? h("button", { type: "button", class: "export-npy", onclick: onExport }, "Export as .npy")
+      : h("button", { type: "button", class: "export-npy", disabled: true, title: `${row.dtype} values are not numbers` }, "Export as .npy"),
   );
 }
 
@@ -43,6 +45,11 @@ export function renderStats(s: TensorStats): HTMLElement {
   );
   if (s.hist.length) requestAnimationFrame(() => drawHistogram(canvas, s.hist, s.lo, s.hi, num));
   return el;
+}
+
+// Strings, Python objects, raw bytes and structured records have no numeric values.
+function numeric(dtype: string): boolean {
+  return !["STR", "RAW", "OBJECT"].includes(dtype) && !dtype.includes("[") && !/^[<>|]/.test(dtype);
 }
 
 function pct(a: number, b: number): string {

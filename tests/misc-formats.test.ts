@@ -190,3 +190,20 @@ describe("pytorch_model.bin.index.json (torch 2.9 legacy shards, generate_torch.
       expect(m.findings.every((f: any) => exp.shards.some((s: string) => f.location.startsWith(s)))).toBe(true);
     }));
 });
+
+describe("Keras config documents (keras 3.15 to_json, generate_keras.py)", () => {
+  const exp = JSON.parse(readFileSync(join(dir, "expected-keras.json"), "utf8"));
+  for (const file of ["keras-plain.json", "keras-lambda.json"]) {
+    it(file, () =>
+      withModel(file, async (m) => {
+        const e = exp[file];
+        expect(m.format).toBe(e.format);
+        expect(m.metadata.kind).toBe(e.kind);
+        expect(m.metadata.model_class).toBe(e.model_class);
+        expect(m.metadata.has_lambda_layer).toBe(e.lambda);
+        const high = m.findings.filter((f: any) => f.severity === "high" || f.severity === "critical");
+        if (e.lambda) expect(high.map((f: any) => f.code)).toContain("keras-lambda");
+        else expect(high).toEqual([]);
+      }));
+  }
+});

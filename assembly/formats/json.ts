@@ -2,6 +2,7 @@
 //   weight_map (+ metadata.total_size)   shard index: opens every shard as one model (json-shards.ts)
 //   learner + version                    XGBoost model (xgboost.ts)
 //   modelTopology / weightsManifest      TF.js model.json: routed to the tfjs reader when registered
+//   class_name + config                  Keras config.json / to_json(): layer graph (keras-config.ts)
 //   model.handler + runtime              TorchServe MANIFEST.json (the no-archive directory form)
 //   architectures / model_type           Hugging Face config.json
 //   version + added_tokens + model       tokenizers' tokenizer.json
@@ -21,6 +22,7 @@ import { formatById } from "./registry";
 import { describeDocument } from "./xgboost";
 import { describeManifestDocument, isManifest } from "./torchserve";
 import { indexShards } from "./json-shards";
+import { kerasConfig, KerasInfo } from "./keras-config";
 
 const MAX_JSON: u64 = 256 * 1024 * 1024;
 // Documents up to this size are copied into metadata whole; larger ones are summarised.
@@ -84,7 +86,13 @@ function classify(ctx: Context, o: JObj, size: u64): i32 {
     summary(idx.metadata, o, ["architectures", "model_type", "transformers_version", "torch_dtype", "hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size", "max_position_embeddings", "quantization_config"]);
     return r;
   }
-  if (o.has("class_name") && o.has("config")) return document(ctx, o, size, "keras-config", "a Keras model configuration");
+  if (o.has("class_name") && o.has("config")) {
+    // Keras 3 config.json (also Keras 2 model.to_json()): the layer graph, with findings for
+    // Lambda layers and classes that are not Keras's own (keras-config.ts).
+    const r = document(ctx, o, size, "keras-config", "a Keras model configuration (the weights live in the .weights.h5 or .keras file)");
+    kerasConfig(ctx, o, new KerasInfo(), ctx.name.length ? ctx.name : "config.json");
+    return r;
+  }
   const model = o.getObj("model");
   if (model && o.has("added_tokens") && (o.has("version") || o.has("normalizer") || o.has("pre_tokenizer"))) return tokenizer(ctx, o, model!, size);
   if (o.has("tokenizer_class") || o.has("model_max_length") || o.has("added_tokens_decoder")) {

@@ -9,6 +9,7 @@ import { Context, ST_DONE, SOURCE_FAILED, SOURCE_PENDING } from "../core/context
 import { E_CORRUPT, E_DECOMPRESS, E_LIMIT, E_UNKNOWN_FORMAT, E_UNSUPPORTED } from "../core/errors";
 import { CODEC_GZIP, CODEC_NONE, CODEC_ZLIB, Segment, SEV_HIGH } from "../core/model";
 import { Inflater, INFLATE_GZIP, INFLATE_ZLIB } from "../containers/inflate";
+import { decompressXz, decompressLzmaAlone } from "../containers/xz";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE, SNIFF_WEAK } from "./format";
 import { PickleMachine, Status } from "../pickle/machine";
 import { Folder } from "../pickle/fold";
@@ -23,6 +24,8 @@ const WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper";
 const PIECE: usize = 64 * 1024;
 // Decompressed bytes allowed per file (a bomb cap; the machine itself keeps memory bounded).
 const MAX_STREAM: u64 = 1 << 40;
+// xz/lzma are decoded whole: this caps the memory they may take.
+const XZ_CAP: u64 = 1 << 30;
 
 function hasText(p: usize, n: usize, s: string): bool {
   const m = s.length;
@@ -57,9 +60,30 @@ export class JoblibFormat extends FormatModule {
     if (!h) return ctx.truncated("the joblib header", 0);
     const b0 = <i32>load<u8>(h), b1 = size > 1 ? <i32>load<u8>(h + 1) : 0;
     if (size >= 3 && b0 == 0x42 && b1 == 0x5a && load<u8>(h + 2) == 0x68) return unsupportedCodec(ctx, "bz2");
-    if (size >= 6 && b0 == 0xfd && b1 == 0x37) return unsupportedCodec(ctx, "xz/lzma");
     if (size >= 4 && b0 == 0x04 && b1 == 0x22) return unsupportedCodec(ctx, "lz4");
-    if (size >= 13 && b0 == 0x5d && b1 == 0 && load<u8>(h + 2) == 0) return unsupportedCodec(ctx, "xz/lzma");
+    const isXz = size >= 6 && b0 == 0xfd && b1 == 0x37;
+    const isLzma = size >= 13 && b0 == 0x5d && b1 == 0 && load<u8>(h + 2) == 0;
+    if (isXz || isLzma) {
+      // decoded whole (capped); the arrays stay listed but are not readable in place
+      if (size > MAX_PICKLE_BYTES) return ctx.fail(E_LIMIT, "joblib: " + size.toString() + " bytes is above the limit of one view", 0);
+      const all = ctx.view(0, size);
+      if (!all) return ctx.truncated("the joblib file", 0);
+      const x = isXz ? decompressXz(all, <usize>size, XZ_CAP) : decompressLzmaAlone(all, <usize>size, XZ_CAP);
+      if (!x.ok) { x.out.dispose(); return ctx.fail(E_DECOMPRESS, "joblib: " + (isXz ? "xz" : "lzma") + ": " + x.error, 0); }
+      ctx.index.format = "joblib";
+      ctx.index.formatVersion = isXz ? "xz" : "lzma";
+      const d = new JoblibDriver(ctx);
+      d.feed(x.out.ptr, x.out.len, true);
+      const first = ctx.index.tensors.length;
+      const st = d.finish(Segment.raw(0, 0, 0), x.out.ptr, x.out.len, true);
+      for (let i = first; i < ctx.index.tensors.length; i++) {
+        const pl = ctx.index.tensors[i].plan;
+        if (pl && pl.unreadable === null) pl.unreadable = "the file is " + (isXz ? "xz" : "lzma") + "-compressed: values are not readable in place (decompress it first)";
+      }
+      // the machine holds copies of what it needs; the decoded buffer can go
+      x.out.dispose();
+      return st;
+    }
     let codec = CODEC_NONE;
     let start: u64 = 0;
     if (b0 == 0x78) codec = CODEC_ZLIB;

@@ -82,6 +82,14 @@ export class Plan {
   fill: u64 = 0;
   // Reason the tensor cannot be read, when it cannot (strings, objects, external data missing...).
   unreadable: string | null = null;
+  // The type a read "as stored" returns when it differs from the stored one (0: the stored type),
+  // e.g. TF.js float32 weights stored quantized as uint8/uint16/float16.
+  logical: i32 = 0;
+  // Affine dequantization applied in f64 after widening: value = stored * scale + bias, rounded
+  // once to f32 (TF.js uint8/uint16 quantization).
+  affine: bool = false;
+  scale: f64 = 1.0;
+  bias: f64 = 0.0;
   // Chunked storage, when the values are not one run of segments (then `segments` is empty).
   grid: ChunkGrid | null = null;
 

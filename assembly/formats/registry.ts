@@ -31,6 +31,7 @@ import { TfGraphDefFormat } from "./tf-graphdef";
 import { TfSavedModelFormat } from "./tf-savedmodel";
 import { TfCheckpointFormat } from "./tf-checkpoint";
 import { SentencePieceFormat } from "./sentencepiece";
+import { TfjsFormat } from "./tfjs";
 import { FastTextFormat } from "./fasttext";
 import { Word2VecFormat } from "./word2vec";
 import { XGBoostFormat } from "./xgboost";
@@ -55,6 +56,7 @@ export const FORMATS: FormatModule[] = [
   new TfSavedModelFormat(),
   new TfCheckpointFormat(),
   new SentencePieceFormat(),
+  new TfjsFormat(),
   new FastTextFormat(),
   new XGBoostFormat(),
   new LightGBMFormat(),

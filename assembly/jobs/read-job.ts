@@ -61,7 +61,7 @@ export class ReadJob extends Job {
     super();
     this.tensor = tensor;
     this.plan = plan;
-    this.outType = outType == DT_KEEP ? plan.storage : outType;
+    this.outType = outType == DT_KEEP ? (plan.logical != 0 ? plan.logical : plan.storage) : outType;
     const st = plan.storage;
     const grid = plan.grid;
     this.gather = grid === null && plan.layout == LAYOUT_FORTRAN && tensor.shape.length > 1;
@@ -77,7 +77,7 @@ export class ReadJob extends Job {
       const bits = <u64>dtypeBits(st);
       this.unitBytes = bits >= 8 ? bits / 8 : 1;
     }
-    const same = this.outType == st;
+    const same = this.outType == st && !plan.affine;
     this.passthrough = same && !(plan.bigEndian && swapUnit(st) > 1) && !this.gather;
     if (same) this.outUnitBytes = this.unitBytes;
     else this.outUnitBytes = this.unitElems * <u64>(dtypeBits(this.outType) / 8);
@@ -370,10 +370,11 @@ export class ReadJob extends Job {
     }
     let src = this.staging;
     let outBytes = len;
-    if (this.outType != st) {
+    if (this.outType != st || this.plan.affine) {
       const toF = this.outType == DT_F32 ? this.out : this.out; // f32 first, then narrow in place
       const rc = convertToF32(st, this.staging, <usize>elems, toF);
       if (rc < 0) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\": no conversion from " + dtypeName(st) + " to F32", 0);
+      if (this.plan.affine) affineInPlace(this.out, <usize>elems, this.plan.scale, this.plan.bias);
       if (this.outType != DT_F32) convertFromF32(this.outType, this.out, <usize>elems, this.out);
       src = this.out;
       outBytes = units * this.outUnitBytes;
@@ -509,6 +510,14 @@ function placeChunk(g: ChunkGrid, k: i32, src: usize, slab: usize, slabStart: u6
       ax--;
     }
     if (ax < 0) return;
+  }
+}
+
+// v * scale + bias over f32 values, computed in f64 and rounded once (TF.js dequantize()).
+function affineInPlace(p: usize, n: usize, scale: f64, bias: f64): void {
+  for (let i: usize = 0; i < n; i++) {
+    const a = p + (i << 2);
+    store<f32>(a, <f32>(<f64>load<f32>(a) * scale + bias));
   }
 }
 

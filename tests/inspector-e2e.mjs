@@ -513,6 +513,12 @@ describe("inspector page in headless Chromium", () => {
     const worst = Math.max(...gaps);
     console.log(`# 128 MiB tensor: statistics and histogram in ${millis} ms (${((n * 4 * 2) / 1048576 / (millis / 1000)).toFixed(0)} MiB/s over two passes); longest frame gap ${worst.toFixed(0)} ms`);
     assert.ok(worst < 250, `the page froze for ${worst} ms`);
+    // Escape cancels work in progress; the worker stays usable
+    await page.click('table.tensors tr[data-name="big"]');
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".tensor-panel .stats-slot >> text=Cancelled");
+    await selectTensor(page, "big");
+    assert.equal(Number((await shownStats(page)).stats.values), n);
     await page.close();
   });
 

@@ -211,7 +211,8 @@ function onExportReply(r: Reply & { id: number }, x: ExportState): void {
     exportsInFlight.delete(r.id);
     x.failed = true;
     void x.sink.abort();
-    setStatus(`Export failed: ${r.message}`);
+    if (r.code === "CANCELLED") idle(`Export of ${x.name} cancelled.`);
+    else setStatus(`Export failed: ${r.message}`);
   }
 }
 
@@ -241,7 +242,8 @@ worker.onmessage = (e: MessageEvent) => {
         const slot = panel?.querySelector(".stats-slot");
         if (slot) {
           clear(slot);
-          slot.appendChild(h("p", { class: "error-text", role: "alert" }, `${r.code}: ${r.message}`));
+          if (r.code === "CANCELLED") slot.appendChild(h("p", { class: "muted" }, "Cancelled. Select the tensor again to compute its statistics."));
+          else slot.appendChild(h("p", { class: "error-text", role: "alert" }, `${r.code}: ${r.message}`));
         }
         idle();
       }

@@ -67,7 +67,8 @@ function run(id: number, body: (op: Op) => Promise<void>): void {
   ops.set(id, op);
   const p = body(op)
     .catch((e) => {
-      if (e instanceof Cancelled || op.cancelled) return;
+      // the page forgets cancelled work when it hears of it (e.g. an export cut short by a new file)
+      if (e instanceof Cancelled || op.cancelled) return post({ type: "error", id, code: "CANCELLED", message: "cancelled" });
       const code = e instanceof OmnimodelError ? e.code : "ERROR";
       post({ type: "error", id, code, message: String((e as Error)?.message ?? e) });
     })

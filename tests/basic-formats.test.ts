@@ -58,3 +58,46 @@ describe("fixtures written by numpy / safetensors / torch", () => {
     await m.close();
   });
 });
+
+describe("conversions across read windows", () => {
+  // Half-precision bits -> number, written independently of the core.
+  const half = (h: number) => {
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const f = h & 0x3ff;
+    if (e === 0) return s * f * 2 ** -24;
+    if (e === 31) return f ? NaN : s * Infinity;
+    return s * (1 + f / 1024) * 2 ** (e - 15);
+  };
+
+  it("F32 read as F16 and BF16 over several 4 MiB windows", async () => {
+    const { open } = await sdk();
+    const n = 3 * 1024 * 1024; // 12 MiB of F32: three windows
+    const header = JSON.stringify({ x: { dtype: "F32", shape: [n], data_offsets: [0, n * 4] } });
+    const buf = new Uint8Array(8 + header.length + n * 4);
+    new DataView(buf.buffer).setBigUint64(0, BigInt(header.length), true);
+    buf.set(new TextEncoder().encode(header), 8);
+    const vals = new Float32Array(buf.buffer, 8 + header.length + ((4 - ((8 + header.length) % 4)) % 4), 0);
+    const dv = new DataView(buf.buffer, 8 + header.length);
+    for (let i = 0; i < n; i++) dv.setFloat32(i * 4, ((i % 256) - 128) * 0.25, true); // exact in F16 and BF16
+    expect(vals.length).toBe(0);
+    const m = await open(buf, { name: "w.safetensors" });
+    const t = m.tensor("x")!;
+    const h16 = (await t.read({ dtype: "F16" })) as Uint16Array;
+    const b16 = (await t.read({ dtype: "BF16" })) as Uint16Array;
+    expect(h16.length).toBe(n);
+    const f = new Float32Array(1);
+    const u = new Uint32Array(f.buffer);
+    for (let i = 0; i < n; i += 997) {
+      const want = ((i % 256) - 128) * 0.25;
+      expect(half(h16[i])).toBe(want);
+      u[0] = b16[i] << 16;
+      expect(f[0]).toBe(want);
+    }
+    // A second model opened afterwards still works (no memory was overwritten).
+    await m.close();
+    const again = await open(join(dir, "small_numpy.safetensors"));
+    expect(Array.from((await again.tensor("a")!.read()) as Int32Array)).toEqual([0, 1, 2, 3, 4, 5]);
+    await again.close();
+  });
+});

@@ -367,6 +367,24 @@ export class Folder {
       }
       if (c == "torch.Size") { const arr = new Array<i64>(); if (this.ints(id, arr)) { const j = new JArr(); for (let i = 0; i < arr.length; i++) j.push(new JInt(arr[i])); return j; } }
     }
+    if (c == "dill._dill._create_code" || c == "types.CodeType") {
+      // a code object, shown inert: its names, constants and bytecode size (never built)
+      const a = this.args(id);
+      const o = new JObj();
+      const strs = new JArr();
+      const blobs = new JArr();
+      for (let i = 0; i < a.length; i++) {
+        const k = this.kind(a[i]);
+        const t = this.text(a[i]);
+        if (t !== null && k == NodeKind.STR) strs.push(new JStr(t));
+        else if (k == NodeKind.BYTES || k == NodeKind.PYSTR) blobs.push(new JInt(<i64>this.node(a[i]).len));
+        else if (k == NodeKind.TUPLE) o.set("tuple" + i.toString(), this.value(a[i], path, depth + 1));
+      }
+      // bytecode, line table and exception table sizes, in argument order
+      o.set("byte_lengths", blobs);
+      o.set("strings", strs);
+      return this.tagged("$code", o);
+    }
     if (c == "builtins.set" || c == "builtins.frozenset") {
       // protocols < 4 pickle sets as set([items])
       const a = this.args(id);

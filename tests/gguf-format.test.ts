@@ -93,6 +93,25 @@ describe("GGUF files written by gguf-py", () => {
     await m.close();
   });
 
+  it("a shard that names another position, or repeats a tensor, is reported", async () => {
+    const { open } = await sdk();
+    const one = readFileSync(join(dir, "split-00001-of-00003.gguf"));
+    const two = Buffer.from(readFileSync(join(dir, "split-00002-of-00003.gguf")));
+    const three = readFileSync(join(dir, "split-00003-of-00003.gguf"));
+    const name = "split-00001-of-00003.gguf";
+    const at = two.indexOf("split.no") + "split.no".length; // then u32 type (UINT16) and the value
+    expect(two.readUInt32LE(at)).toBe(2);
+    const moved = Buffer.from(two);
+    moved.writeUInt16LE(4, at + 4);
+    const m = await open(one, { name, siblings: new Map([["split-00002-of-00003.gguf", moved], ["split-00003-of-00003.gguf", three]]) });
+    expect(m.findings.find((f) => f.code === "gguf-split-mismatch")?.message).toContain("shard 5 of 3");
+    await m.close();
+    const dup = Buffer.from(two);
+    dup.write("t0", dup.indexOf("t2"), "latin1");
+    await expect(open(one, { name, siblings: new Map([["split-00002-of-00003.gguf", dup], ["split-00003-of-00003.gguf", three]]) }))
+      .rejects.toMatchObject({ code: "DUPLICATE" });
+  });
+
   it("a split set with a missing shard lists what is there and says which shard is missing", async () => {
     const { open } = await sdk();
     const bytes = readFileSync(join(dir, "split-00001-of-00003.gguf"));

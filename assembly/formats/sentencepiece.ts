@@ -129,7 +129,7 @@ function trainerSpec(tm: PbMsg, o: JObj): void {
   const mp = tm.str(2);
   if (mp.length) o.setStr("model_prefix", mp);
   const cc = tm.last(10);
-  if (cc !== null) o.setF64("character_coverage", <f64>cc.f32v);
+  o.setF64("character_coverage", cc !== null ? <f64>cc.f32v : <f64>(<f32>0.9995)); // proto2 default
   if (tm.has(25)) o.setBool("split_digits", tm.u64v(25, 0) != 0);
   if (tm.has(35)) o.setBool("byte_fallback", tm.u64v(35, 0) != 0);
   o.setInt("unk_id", tm.i32v(40, 0));

@@ -106,7 +106,6 @@ describe("crafted GGUF headers (llama.cpp test-gguf.cpp cases and more)", () => 
       b[i + 1] = 0xff;
       return b;
     }, "INVALID_HEADER", "UTF-8"],
-    ["0-byte file", () => new Uint8Array(0), "INVALID_HEADER", "0 bytes"],
     ["magic only", () => Buffer.from("GGUF"), "INVALID_HEADER"],
   ];
   for (const [title, spec, code, text] of cases) {
@@ -155,6 +154,21 @@ describe("crafted GGUF headers (llama.cpp test-gguf.cpp cases and more)", () => 
     expect(m.formatVersion).toBe("3-be");
     expect(m.findings.map((f) => f.code)).toContain("gguf-fugg-magic");
     expect((await m.tensor("quant.q4_k")!.read({ dtype: "F32" })).length).toBe(1024);
+    await m.close();
+  });
+
+  it("a 0-byte .gguf file is refused with a typed error", async () => {
+    const r = await outcome(new Uint8Array(0));
+    expect(["INVALID_HEADER", "UNKNOWN_FORMAT"]).toContain(r.code);
+    expect(r.message).toMatch(/0 bytes|empty/);
+  });
+
+  it("a zero-sized dimension is allowed (as in ggml) and reported", async () => {
+    const { open } = await sdk();
+    const m = await open(gguf({ tensors: [{ name: "w", dims: [32n, 0n], type: 2, offset: 0n }] }), { name: "x.gguf" });
+    expect([m.tensors[0].shape, m.tensors[0].byteLength]).toEqual([[0, 32], 0]);
+    expect(m.findings.map((f) => f.code)).toContain("gguf-empty-tensor");
+    expect((await m.tensors[0].read({ dtype: "F32" })).length).toBe(0);
     await m.close();
   });
 

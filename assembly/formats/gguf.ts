@@ -258,6 +258,7 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
     const t = new TensorInfo(name, dims, type, offset);
     t.source = src;
     t.nelem = nelem;
+    if (nelem == 0) ctx.index.addFinding(SEV_LOW, "gguf-empty-tensor", "Tensor \"" + name + "\" has a zero-sized dimension and holds no values (ggml allows it; models rarely mean it).", name);
     const be2 = type < <u32>GGML_TYPE_COUNT ? ggmlBlockElements(<i32>type) : 0;
     if (be2 == 0) {
       t.known = false;

@@ -5,7 +5,7 @@
 import { Context, ST_DONE } from "../core/context";
 import { E_CORRUPT, E_LIMIT } from "../core/errors";
 import { DT_BF16, DT_OBJECT, DT_RAW, DT_STR, dtypeBits } from "../core/dtype";
-import { ChunkGrid, Plan, Segment, SEV_HIGH, SEV_MEDIUM, Tensor, shapeArray, strArray } from "../core/model";
+import { ChunkGrid, Finding, Plan, Segment, SEV_HIGH, SEV_MEDIUM, Tensor, shapeArray, strArray } from "../core/model";
 import { JArr, JObj, JStr, JUint, JValue } from "../util/json";
 import { H5, UNDEF } from "./file";
 import { MSG_DATASPACE, MSG_DATATYPE, MSG_EFL, MSG_FILL, MSG_FILL_OLD, MSG_FILTERS, MSG_LAYOUT, MSG_LINK, MSG_LINK_INFO, MSG_SYMBOL_TABLE, ObjHeader, readObjectHeader, readSuperblock, Superblock } from "./objects";
@@ -24,6 +24,16 @@ export class Link {
   order: i64 = -1;
 }
 
+// What visiting one object produced, kept in ctx.memo so a re-run after a cache miss (the job
+// restarts the walk from the top) replays finished objects instead of parsing them again.
+class ObjMemo {
+  attrs: JObj | null = null;
+  tensor: Tensor | null = null;
+  group: bool = false;
+  links: Link[] = [];
+  findings: Finding[] = [];
+}
+
 export class Walk {
   sb: Superblock | null = null;
   groups: string[] = [];
@@ -34,25 +44,91 @@ export class Walk {
   links: i32 = 0;
 }
 
+// The walk so far, kept in ctx.memo: after a cache miss the job re-runs the format from the top,
+// and the walk resumes at the object it stopped on instead of parsing the file again.
+class WalkState {
+  w: Walk = new Walk();
+  paths: string[] = [];
+  addrs: u64[] = [];
+  depths: i32[] = [];
+  seen: Set<u64> = new Set<u64>();
+  tensors: Tensor[] = [];
+  findings: Finding[] = [];
+  done: bool = false;
+}
+
 export function walkFile(ctx: Context, h: H5, prefix: string): Walk | null {
-  const w = new Walk();
   const sb = readSuperblock(h);
   if (!sb) return null;
+  const key = "h5walk:" + h.src.toString() + ":" + h.base.toString();
+  let st: WalkState;
+  if (ctx.memo.has(key)) {
+    st = changetype<WalkState>(ctx.memo.get(key));
+    for (let i = 0; i < st.tensors.length; i++) ctx.index.addTensor(st.tensors[i]);
+    for (let i = 0; i < st.findings.length; i++) ctx.index.findings.push(st.findings[i]);
+  } else {
+    st = new WalkState();
+    st.paths.push("");
+    st.addrs.push(sb.root);
+    st.depths.push(0);
+    ctx.memo.set(key, st);
+  }
+  const w = st.w;
   w.sb = sb;
-  const seen = new Set<u64>();
-  const paths = new Array<string>();
-  const addrs = new Array<u64>();
-  const depths = new Array<i32>();
-  paths.push("");
-  addrs.push(sb.root);
-  depths.push(0);
+  if (st.done) return w;
+  const paths = st.paths;
+  const addrs = st.addrs;
+  const depths = st.depths;
+  const seen = st.seen;
   while (paths.length) {
-    const path = paths.pop();
-    const addr = addrs.pop();
-    const depth = depths.pop();
-    if (seen.has(addr)) continue;
+    const top = paths.length - 1;
+    const path = paths[top];
+    const addr = addrs[top];
+    const depth = depths[top];
+    if (seen.has(addr)) {
+      paths.pop(); addrs.pop(); depths.pop();
+      continue;
+    }
+    if (seen.size >= MAX_OBJECTS) { h.fail(E_LIMIT, "more than " + MAX_OBJECTS.toString() + " objects", addr); return null; }
+    const nf = ctx.index.findings.length;
+    const nt = ctx.index.tensors.length;
+    const om = visitObject(ctx, h, w, addr, path, prefix, sb);
+    if (om === null) return null;
+    // The object is finished: record what it produced, then move on.
+    paths.pop(); addrs.pop(); depths.pop();
     seen.add(addr);
-    if (seen.size > MAX_OBJECTS) { h.fail(E_LIMIT, "more than " + MAX_OBJECTS.toString() + " objects", addr); return null; }
+    for (let i = nf; i < ctx.index.findings.length; i++) st.findings.push(ctx.index.findings[i]);
+    for (let i = nt; i < ctx.index.tensors.length; i++) {
+      st.tensors.push(ctx.index.tensors[i]);
+      w.datasets++;
+    }
+    if (om.attrs !== null) {
+      w.attrs.set(path, om.attrs!);
+      w.attrPaths.push(path);
+    }
+    if (!om.group) continue;
+    if (path.length) w.groups.push(prefix + path);
+    if (depth >= MAX_DEPTH) { h.fail(E_LIMIT, "groups nest deeper than " + MAX_DEPTH.toString(), addr); return null; }
+    const links = om.links;
+    // Depth-first in reverse so the stack pops members in order.
+    for (let i = links.length - 1; i >= 0; i--) {
+      const l = links[i];
+      const child = path.length ? path + "/" + l.name : l.name;
+      if (l.kind == 0) {
+        paths.push(child);
+        addrs.push(l.addr);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  st.done = true;
+  return w;
+}
+
+// Reads one object: attributes, then the dataset it describes or the links of the group.
+function visitObject(ctx: Context, h: H5, w: Walk, addr: u64, path: string, prefix: string, sb: Superblock): ObjMemo | null {
+  const om = new ObjMemo();
+  {
     const oh = readObjectHeader(h, addr);
     if (!oh) return null;
     const attrs = new Array<Attr>();
@@ -63,39 +139,31 @@ export function walkFile(ctx: Context, h: H5, prefix: string): Walk | null {
       if (v === null) return null;
       ao.set(attrs[i].name, v);
     }
-    if (attrs.length) {
-      w.attrs.set(path, ao);
-      w.attrPaths.push(path);
-    }
+    if (attrs.length) om.attrs = ao;
     const isGroup = oh.first(MSG_SYMBOL_TABLE) !== null || oh.first(MSG_LINK) !== null || oh.first(MSG_LINK_INFO) !== null;
     if (oh.first(MSG_LAYOUT) !== null || (!isGroup && oh.first(MSG_DATASPACE) !== null)) {
       if (!dataset(ctx, h, w, oh, prefix + path, attrs, ao)) return null;
-      continue;
+      return om;
     }
     if (!isGroup) {
       if (path.length && oh.first(MSG_DATATYPE) === null) ctx.index.addFinding(SEV_MEDIUM, "hdf5-unknown-object", "object \"" + path + "\" is neither a group, a dataset nor a named datatype", path);
-      continue;
+      return om;
     }
-    if (path.length) w.groups.push(prefix + path);
-    if (depth >= MAX_DEPTH) { h.fail(E_LIMIT, "groups nest deeper than " + MAX_DEPTH.toString(), addr); return null; }
+    om.group = true;
     const links = new Array<Link>();
     if (!groupLinks(h, oh, sb, links)) return null;
-    // Depth-first in reverse so the stack pops members in order.
-    for (let i = links.length - 1; i >= 0; i--) {
+    for (let i = 0; i < links.length; i++) {
       const l = links[i];
       const child = path.length ? path + "/" + l.name : l.name;
-      if (l.kind == 0) {
-        paths.push(child);
-        addrs.push(l.addr);
-        depths.push(depth + 1);
-      } else if (l.kind == 1) {
+      if (l.kind == 1) {
         ctx.index.addFinding(SEV_MEDIUM, "hdf5-soft-link", "soft link \"" + child + "\" -> \"" + l.target + "\" (not followed)", child);
-      } else {
+      } else if (l.kind != 0) {
         ctx.index.addFinding(SEV_HIGH, "hdf5-external-link", "external link \"" + child + "\" refers to another file (" + l.target + "); loaders that follow it read files outside the model", child);
       }
     }
+    om.links = links;
   }
-  return w;
+  return om;
 }
 
 // Links of a group, old style (symbol table) or new style (link messages, dense storage).
@@ -296,7 +364,6 @@ function dataset(ctx: Context, h: H5, w: Walk, oh: ObjHeader, name: string, attr
   plan.bigEndian = isBigEndian(t);
   tensor.plan = plan;
   ctx.index.addTensor(tensor);
-  w.datasets++;
   if (dt == DT_RAW || dt == DT_STR || dt == DT_OBJECT) {
     plan.unreadable = describeType(t) + " values are not a numeric array";
     return true;

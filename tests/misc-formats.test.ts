@@ -207,3 +207,27 @@ describe("Keras config documents (keras 3.15 to_json, generate_keras.py)", () =>
       }));
   }
 });
+
+describe("a headerless TF.js shard opens through the model.json beside it", () => {
+  for (const [shard, json] of [["tf/tfjs/graph_model/weights.bin", "tf/tfjs/graph_model/model.json"], ["tf/tfjs/rn_graph_model/group1-shard1of1.bin", "tf/tfjs/rn_graph_model/model.json"]]) {
+    it(shard, async () => {
+      const { open } = await sdk();
+      const { CORPUS } = await import("./helpers/core");
+      const a = await open(join(CORPUS, shard));
+      const b = await open(join(CORPUS, json));
+      try {
+        expect(a.format).toBe("tfjs");
+        expect(a.findings.map((f: any) => f.code)).toContain("opened-through-companion");
+        expect(a.tensors.map((t: any) => [t.name, t.dtype, t.shape])).toEqual(b.tensors.map((t: any) => [t.name, t.dtype, t.shape]));
+        for (let i = 0; i < a.tensors.length; i++) expect(sha(await a.tensors[i].read())).toBe(sha(await b.tensors[i].read()));
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+  }
+  it("without model.json the error names it", async () => {
+    const { open } = await sdk();
+    await expect(open(new Uint8Array(64), { name: "group1-shard1of3.bin" })).rejects.toMatchObject({ code: "SOURCE_MISSING", message: expect.stringContaining("model.json") });
+  });
+});

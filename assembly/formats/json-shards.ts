@@ -27,9 +27,18 @@ export class SourceContext extends Context {
   }
   get size(): u64 { return this.reader.size(this.src); }
   view(off: u64, len: u64): usize { return this.reader.view(this.src, off, len); }
-  viewOf(src: i32, off: u64, len: u64): usize { return this.reader.view(src == 0 ? this.src : src, off, len); }
-  sourceSize(src: i32): u64 { return this.reader.size(src == 0 ? this.src : src); }
+  viewOf(src: i32, off: u64, len: u64): usize { return this.reader.view(this.real(src), off, len); }
+  sourceSize(src: i32): u64 { return this.reader.size(this.real(src)); }
+  // A sibling that is the job's own main file (a TF.js shard opened through its model.json) gets
+  // an alias, since 0 means "my main file" to the module.
+  sibling(ref: string, what: string): i32 {
+    const id = super.sibling(ref, what);
+    return id == 0 ? MAIN_ALIAS : id;
+  }
+  private real(src: i32): i32 { return src == 0 ? this.src : src == MAIN_ALIAS ? 0 : src; }
 }
+
+export const MAIN_ALIAS: i32 = -1000;
 
 class ShardMemo {
   constructor(public memo: Map<string, Object>) {}
@@ -39,9 +48,17 @@ export function moveSources(idx: Index, src: i32): void {
   for (let i = 0; i < idx.tensors.length; i++) {
     const p = idx.tensors[i].plan;
     if (!p) continue;
-    for (let k = 0; k < p.segments.length; k++) if (p.segments[k].source == 0) p.segments[k].source = src;
+    for (let k = 0; k < p.segments.length; k++) {
+      const sg = p.segments[k];
+      if (sg.source == 0) sg.source = src;
+      else if (sg.source == MAIN_ALIAS) sg.source = 0;
+    }
   }
-  for (let i = 0; i < idx.children.length; i++) if (idx.children[i].source == 0) idx.children[i].source = src;
+  for (let i = 0; i < idx.children.length; i++) {
+    const c = idx.children[i];
+    if (c.source == 0) c.source = src;
+    else if (c.source == MAIN_ALIAS) c.source = 0;
+  }
 }
 
 export function indexShards(ctx: Context, o: JObj): i32 {

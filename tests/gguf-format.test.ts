@@ -2,10 +2,12 @@
 // (tests/fixtures/gguf/gen_gguf.py): names, dtypes, shapes and metadata as gguf-py's GGUFReader
 // reads them, stored bytes and dequantized F32 values bit for bit against gguf-py.
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CORPUS, FIXTURES, corpusManifest, sdk } from "./helpers/core";
+import { CORPUS, FIXTURES, ROOT, corpusManifest, sdk } from "./helpers/core";
 import { bytesAt, loadKernels, put } from "./kernels-wasm";
 
 const dir = join(FIXTURES, "gguf");
@@ -120,6 +122,31 @@ describe("GGUF files written by gguf-py", () => {
     expect(m.tensors.map((t) => t.name)).toEqual(["t0", "t1", "t2", "t3"]);
     expect(m.findings.find((f) => f.code === "gguf-split-missing")?.location).toBe("split-00003-of-00003.gguf");
     await m.close();
+  });
+});
+
+describe("converting GGUF to safetensors", () => {
+  it("omnimodel convert --dtype F32 writes gguf-py's dequantized values and the metadata", async () => {
+    const out = mkdtempSync(join(tmpdir(), "gguf-convert-"));
+    try {
+      const target = join(out, "out.safetensors");
+      execFileSync(process.execPath, [join(ROOT, "bin", "omnimodel.js"), "convert", join(dir, "all-types.gguf"), target, "--dtype", "F32"]);
+      const { open } = await sdk();
+      const m = await open(target);
+      const exp = expected.files["all-types.gguf"];
+      let checked = 0;
+      for (const [name, e] of Object.entries<any>(exp.tensors)) {
+        if (!e.f32_sha256 || /^plain\.(i8|i16|i32|i64)$/.test(name)) continue; // integer tensors keep their type
+        const t = m.tensor(name)!;
+        expect([name, t.dtype, t.shape, sha(await t.read())]).toEqual([name, "F32", e.shape, e.f32_sha256]);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(25);
+      expect(JSON.parse(String(m.metadata["test.small_array"]))).toEqual([1, 2, 3]);
+      await m.close();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

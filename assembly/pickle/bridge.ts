@@ -18,6 +18,10 @@ const MAX_RUNS: u64 = 65536;
 // Runs every stacked pickle in [ptr, ptr+len) (a viewed range). Stops at the first error; when
 // maxStreams > 0, stops after that many pickles (the bytes after are not pickles, e.g. legacy torch).
 export function runPickles(ptr: usize, len: usize, maxStreams: i32, limits: PickleLimits = new PickleLimits()): PickleMachine {
+  // The graph takes about 30 bytes of heap per input byte: reserving it in one growth (capped)
+  // spares the allocator many small ones.
+  const reserve = len < (8 << 20) ? len * 32 : (256 << 20);
+  if (reserve > 0) { const w = heap.alloc(reserve); heap.free(w); }
   const m = new PickleMachine(limits);
   m.total = <u64>len;
   let off: usize = 0;

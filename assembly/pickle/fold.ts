@@ -171,7 +171,9 @@ export class Folder {
   gname(id: i32): string {
     if (this.kind(id) != NodeKind.GLOBAL) return "";
     const n = this.node(id);
-    return normalizeName(n.s, n.s2);
+    let s = n.norm;
+    if (s === null) { s = normalizeName(n.s, n.s2); n.norm = s; }
+    return s;
   }
   callee(id: i32): string {
     if (this.kind(id) != NodeKind.CALL) return "";

@@ -60,6 +60,7 @@ export class Node {
   items: Array<i32> | null = null; // LIST/TUPLE/SET items; DICT keys; appended items of objects
   vals: Array<i32> | null = null;  // DICT values; SETITEM values on objects
   appended: Array<i32> | null = null; // APPEND/APPENDS/ADDITEMS applied to a non-list target
+  norm: string | null = null; // GLOBAL: normalised "module.name", computed once by the folder
   pos: u64 = 0;             // input offset of the opcode that made the node
   stream: i32 = 0;          // which stacked pickle made it
   constructor(kind: i32) { this.kind = kind; }

@@ -13,7 +13,7 @@ if (!existsSync(wasmPath) || process.env.REBUILD) {
     "--enable", "simd", "--use", "abort=", "-O3", "-o", wasmPath], { cwd: dirname(wasmPath), stdio: "inherit" });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const [pklPath, ptPath, runs = "7"] = process.argv.slice(2);
+const [pklPath, ptPath, runs = "7", legacyPath] = process.argv.slice(2);
 const out = {};
 
 {
@@ -33,21 +33,33 @@ const out = {};
     if (i >= 2) times.push(performance.now() - t0); // the first runs include tier-up compilation
   }
   out.machine = { ms: median(times), tensors: result.tensors.length, opcodes: result.opcodes, error: result.error ?? null };
+  const parse = [];
+  for (let i = 0; i < Number(runs) + 2; i++) {
+    const e = new WebAssembly.Instance(mod, {}).exports;
+    const t0 = performance.now();
+    const p = e.alloc(data.length);
+    new Uint8Array(e.memory.buffer, p, data.length).set(data);
+    e.parsePickle(p, data.length);
+    if (i >= 2) parse.push(performance.now() - t0);
+  }
+  out.parse = { ms: median(parse) };
 }
 
-if (ptPath) {
+async function sdkTime(path) {
   const { open } = await import(join(ROOT, "dist/bindings/node-index.js"));
   const times = [];
-  let count = 0, err = null;
+  let count = 0;
   for (let i = 0; i < Number(runs) + 1; i++) {
     const t0 = performance.now();
     try {
-      const m = await open(ptPath);
+      const m = await open(path);
       count = m.tensors.length;
       await m.close();
-    } catch (e) { err = String(e.message || e); break; }
+    } catch (e) { return { error: String(e.message || e) }; }
     if (i >= 1) times.push(performance.now() - t0);
   }
-  out.sdk = err ? { error: err } : { ms: median(times), tensors: count };
+  return { ms: median(times), tensors: count };
 }
+if (ptPath) out.sdk = await sdkTime(ptPath);
+if (legacyPath) out.sdk_legacy = await sdkTime(legacyPath);
 process.stdout.write(JSON.stringify(out));

@@ -10,6 +10,8 @@ import { buildReport } from "../../assembly/pickle/scan";
 import { severityName } from "../../assembly/pickle/policy";
 
 const out = new ByteBuf();
+// Reserve heap up front as the bridge does (runPickles): fewer small memory growths.
+const PREGROW = true;
 
 export function alloc(n: usize): usize { return heap.alloc(n); }
 export function dealloc(p: usize): void { heap.free(p); }
@@ -18,6 +20,7 @@ export function resultPtr(): usize { return out.ptr; }
 // chunk = 0: the whole input in one piece (file view); otherwise pieces of `chunk` bytes (stream).
 // skipLarge: a view driver that skips large payloads instead of feeding them.
 export function inspectPickle(ptr: usize, len: usize, chunk: i32, skipLarge: bool): usize {
+  if (PREGROW) { const w = heap.alloc(len * 32 < (256 << 20) ? len * 32 : (256 << 20)); heap.free(w); }
   const m = new PickleMachine();
   if (chunk == 0) m.total = <u64>len;
   let off: usize = 0;
@@ -74,6 +77,7 @@ export function inspectPickle(ptr: usize, len: usize, chunk: i32, skipLarge: boo
 
 // The machine alone (no folding, no report): returns the number of objects built, or -error.
 export function parsePickle(ptr: usize, len: usize): i32 {
+  if (PREGROW) { const w = heap.alloc(len * 32 < (256 << 20) ? len * 32 : (256 << 20)); heap.free(w); }
   const m = new PickleMachine();
   m.total = <u64>len;
   let off: usize = 0;

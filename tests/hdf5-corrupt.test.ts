@@ -96,6 +96,17 @@ describe("damaged hdf5 files", () => {
     expect(e?.code).toBe("DECOMPRESS");
   });
 
+  it("declared sizes far beyond the stored bytes are reported", async () => {
+    const { open } = await sdk();
+    const m = await open(load("shape_bomb.h5"), { name: "bomb.h5" });
+    try {
+      expect(m.findings.filter((f) => f.code === "hdf5-shape-bomb").map((f) => f.location).sort()).toEqual(["chunked", "contiguous"]);
+      expect(m.tensor("chunked")!.byteLength).toBe(2 ** 42);
+    } finally {
+      await m.close();
+    }
+  });
+
   it("not an HDF5 file after all", async () => {
     const b = load("userblock.h5");
     b.fill(0, 512, 520); // wipe the signature behind the user block

@@ -390,6 +390,7 @@ function dataset(ctx: Context, h: H5, w: Walk, oh: ObjHeader, name: string, attr
   if (L.cls == LAYOUT_CONTIGUOUS) {
     if (L.addr == UNDEF) {
       plan.grid = fillGrid(shape, es, fill);
+      if (bytes > (<u64>4 << 30)) ctx.index.addFinding(SEV_MEDIUM, "hdf5-shape-bomb", "dataset \"" + name + "\" declares " + bytes.toString() + " bytes and stores none; reading it allocates the declared size", name);
       return true;
     }
     if (L.addr > h.size || bytes > h.size - L.addr) {
@@ -442,6 +443,12 @@ function dataset(ctx: Context, h: H5, w: Walk, oh: ObjHeader, name: string, attr
     g.masks.push(r.mask);
   }
   plan.grid = g;
+  // A declared size far beyond what is stored (Keras refuses > 4 GiB at > 1000x: CVE-2026-0897).
+  let stored: u64 = 0;
+  for (let i = 0; i < g.segments.length; i++) stored += g.segments[i].length;
+  if (bytes > (<u64>4 << 30) && bytes / (stored > 0 ? stored : 1) > 1000) {
+    ctx.index.addFinding(SEV_MEDIUM, "hdf5-shape-bomb", "dataset \"" + name + "\" declares " + bytes.toString() + " bytes but stores " + stored.toString() + "; reading it allocates the declared size", name);
+  }
   return true;
 }
 

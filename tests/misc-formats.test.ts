@@ -231,3 +231,32 @@ describe("a headerless TF.js shard opens through the model.json beside it", () =
     await expect(open(new Uint8Array(64), { name: "group1-shard1of3.bin" })).rejects.toMatchObject({ code: "SOURCE_MISSING", message: expect.stringContaining("model.json") });
   });
 });
+
+describe("JSON documents that are not models are named", () => {
+  const cases: [string, unknown, string][] = [
+    ["notebook.json", { cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }, "jupyter-notebook"],
+    ["package.json", { name: "x", version: "1.0.0", dependencies: {} }, "npm-package"],
+    ["coco.json", { images: [], annotations: [], categories: [] }, "coco-annotations"],
+    ["vocab.json", { hello: 0, world: 1, "[UNK]": 2 }, "vocabulary"],
+    ["special_tokens_map.json", { bos_token: "<s>", eos_token: "</s>" }, "special-tokens-map"],
+    ["other.json", { anything: [1, 2, 3] }, "unknown"],
+  ];
+  for (const [name, doc, kind] of cases) {
+    it(name, async () => {
+      const { open } = await sdk();
+      const m = await open(new TextEncoder().encode(JSON.stringify(doc)), { name });
+      try {
+        expect(m.format).toBe("json");
+        expect(m.metadata.kind).toBe(kind);
+        expect(m.tensors).toHaveLength(0);
+      } finally {
+        await m.close();
+      }
+    });
+  }
+  it("a directory with a shard index opens as the sharded model", () =>
+    withModel("hf-tiny", async (m) => {
+      expect(m.format).toBe("safetensors");
+      expect(m.formatVersion).toBe("sharded");
+    }));
+});

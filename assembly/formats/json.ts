@@ -74,7 +74,7 @@ export class JsonFormat extends FormatModule {
 function classify(ctx: Context, o: JObj, size: u64): i32 {
   const idx = ctx.index;
   if (o.getObj("weight_map")) return indexShards(ctx, o);
-  if (o.getObj("learner") && o.has("version")) return describeDocument(ctx, o);
+  if ((o.getObj("learner") && o.has("version")) || (o.getObj("Model") && o.getObj("Model")!.getObj("learner"))) return describeDocument(ctx, o);
   if (o.has("modelTopology") || o.has("weightsManifest")) {
     const tfjs = formatById("tfjs");
     if (tfjs) return tfjs.index(ctx);
@@ -114,6 +114,10 @@ function classify(ctx: Context, o: JObj, size: u64): i32 {
     idx.addFinding(SEV_INFO, "json-document", "The file is a tokenizer vocabulary (token -> id), not model weights.", "");
     return ST_DONE;
   }
+  // Common documents that are not models, named so the user knows what was opened.
+  if (o.has("nbformat") && o.has("cells")) return document(ctx, o, size, "jupyter-notebook", "a Jupyter notebook, not a model");
+  if (o.has("images") && o.has("annotations") && o.has("categories")) return document(ctx, o, size, "coco-annotations", "COCO-style dataset annotations, not a model");
+  if (o.has("name") && o.has("version") && (o.has("dependencies") || o.has("devDependencies") || o.has("scripts"))) return document(ctx, o, size, "npm-package", "an npm package.json, not a model");
   const r = document(ctx, o, size, "unknown", "a JSON document of no known model kind");
   idx.metadata.set("keys", strArray(o.keys.slice(0, 50)));
   return r;

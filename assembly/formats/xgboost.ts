@@ -42,6 +42,19 @@ export function legacyOffset(p: usize, n: usize): i32 {
   return -1;
 }
 
+// The first key of a UBJSON object ("{", a length marker i/U/I/l/L, the length, the key), or "".
+function ubjsonFirstKey(s: Sniff): string {
+  if (s.headLen < 4 || s.byte(0) != 0x7b) return "";
+  const m = s.byte(1);
+  const w: usize = m == 0x69 || m == 0x55 ? 1 : m == 0x49 ? 2 : m == 0x6c ? 4 : m == 0x4c ? 8 : 0;
+  if (!w || <usize>2 + w > s.headLen) return "";
+  let n: u64 = 0;
+  for (let i: usize = 0; i < w; i++) n = (n << 8) | <u64>load<u8>(s.head + 2 + i);
+  if (m == 0x69 && n > 127) return "";
+  if (n == 0 || n > 32 || <usize>2 + w + <usize>n > s.headLen) return "";
+  return String.UTF8.decodeUnsafe(s.head + 2 + w, <usize>n, false);
+}
+
 function firstNonSpace(s: Sniff): usize {
   let i: usize = 0;
   while (i < s.headLen) {
@@ -57,7 +70,7 @@ export class XGBoostFormat extends FormatModule {
 
   sniff(s: Sniff): i32 {
     if (s.startsWith("binf") && legacyOffset(s.head, s.headLen) == 4) return SNIFF_STRUCTURE + 30;
-    if (s.startsWith("{L") && s.startsWith("learner", 10) && s.headLen > 10) return SNIFF_STRUCTURE + 30; // UBJSON
+    if (ubjsonFirstKey(s) == "learner" || ubjsonFirstKey(s) == "Model" || ubjsonFirstKey(s) == "Config") return SNIFF_STRUCTURE + 30;
     const i = firstNonSpace(s);
     if (i < s.headLen && load<u8>(s.head + i) == 0x7b && this.jsonHasLearner(s)) return SNIFF_STRUCTURE + 30;
     if (legacyOffset(s.head, s.headLen) >= 0) return SNIFF_STRUCTURE + 20;
@@ -141,6 +154,14 @@ export class XGBoostFormat extends FormatModule {
 export function describeDocument(ctx: Context, o: JObj): i32 {
   const idx = ctx.index;
   idx.format = "xgboost";
+  // save_raw / pickled boosters: {"Config": {...}, "Model": {the model document}}
+  const inner = o.getObj("Model");
+  if (inner && inner.getObj("learner")) {
+    const cfg = o.getObj("Config");
+    if (cfg) idx.metadata.set("config", cfg);
+    idx.metadata.setStr("document", "in-memory (Config + Model)");
+    o = inner;
+  }
   const learner = o.getObj("learner");
   if (!learner) return ctx.fail(E_INVALID_JSON, "xgboost: the document has no \"learner\" object", 0);
   const meta = idx.metadata;

@@ -24,6 +24,9 @@ const KIND_CONTAINER: i32 = 3; // SequenceProto / OptionalProto (identical wire 
 
 // Items larger than this are walked field by field instead of viewed whole.
 const VIEW_WHOLE: u64 = 16 * 1024 * 1024;
+// Initializers larger than this are walked (their payload is never viewed): a tensor's header is
+// a few hundred bytes before or after megabytes of raw_data.
+const WALK_TENSOR: u64 = 64 * 1024;
 const MAX_TOP_FIELDS: i32 = 1 << 20;
 const MAX_GRAPH_FIELDS: i32 = 1 << 24;
 
@@ -264,7 +267,7 @@ export class OnnxFormat extends FormatModule {
     if (f.wt != WT_LEN) return ctx.fail(E_CORRUPT, "ONNX GraphProto: initializer has the wrong wire type", f.tagOffset);
     let m: PbMsg;
     const key = "onnx:t:" + f.offset.toString();
-    if (f.length <= VIEW_WHOLE) {
+    if (f.length <= WALK_TENSOR) {
       const p = ctx.view(f.offset, f.length);
       if (!p) return ctx.truncated("an ONNX initializer", f.offset);
       const err = new PbError();
@@ -273,7 +276,7 @@ export class OnnxFormat extends FormatModule {
       m = pm;
     } else {
       const res = new ScanResult();
-      const s = scanFields(ctx, key, 0, f.offset, f.offset + f.length, "ONNX TensorProto", MAX_GRAPH_FIELDS, res);
+      const s = scanFields(ctx, key, 0, f.offset, f.offset + f.length, "ONNX TensorProto", MAX_GRAPH_FIELDS, res, 4096);
       if (s != ST_DONE) return s;
       m = res.scan!.asMsg();
     }

@@ -33,7 +33,7 @@ export class ScanResult {
 // Walks the message at [start, end) of source `src`; payloads are not viewed (ptr stays 0).
 // Returns ST_DONE with the complete field list, ST_PENDING (bytes needed; progress kept under
 // `key`) or ST_FAILED (ctx error set).
-export function scanFields(ctx: Context, key: string, src: i32, start: u64, end: u64, what: string, maxFields: i32, res: ScanResult): i32 {
+export function scanFields(ctx: Context, key: string, src: i32, start: u64, end: u64, what: string, maxFields: i32, res: ScanResult, chunk: u64 = CHUNK): i32 {
   let sc: FieldScan;
   if (ctx.memo.has(key)) sc = <FieldScan>ctx.memo.get(key);
   else {
@@ -45,7 +45,7 @@ export function scanFields(ctx: Context, key: string, src: i32, start: u64, end:
   const vi = new Varint();
   while (sc.pos < end) {
     const left = end - sc.pos;
-    const n = left < CHUNK ? left : CHUNK;
+    const n = left < chunk ? left : chunk;
     const p0 = ctx.viewOf(src, sc.pos, n);
     if (!p0) {
       res.status = ctx.fail(E_TRUNCATED, what + ": the file ends inside the message (needs bytes from offset " + sc.pos.toString() + ")", sc.pos);

@@ -107,13 +107,16 @@ export function openZip(ctx: Context, src: i32): ZipOpen {
   const arch = new ZipArchive();
   arch.source = src;
   if (clen > 0 && <u64>eocd + 22 + clen <= tailLen) arch.comment = String.UTF8.decodeUnsafe(e + 22, <usize>clen, false);
-  if (count == 0xffff || cdSize == 0xffffffff || cdOffset == 0xffffffff) {
-    if (eocdAbs < 20) { r.status = ctx.fail(E_CORRUPT, "zip: zip64 fields without a zip64 locator", eocdAbs); return r; }
+  // A zip64 locator right before the EOCD: writers (PyTorch among them) add the zip64 records
+  // even when the 32-bit fields suffice, so look for it whenever there is room.
+  const saturated = count == 0xffff || cdSize == 0xffffffff || cdOffset == 0xffffffff;
+  let cdEnd = eocdAbs; // where the directory (plus any zip64 records) ends
+  if (eocdAbs >= 20) {
     const loc = ctx.viewOf(src, eocdAbs - 20, 20);
     if (!loc) { r.status = ctx.truncated("the zip64 locator", eocdAbs - 20); return r; }
     if (load<u32>(loc) == SIG_LOCATOR64) {
       const rec64 = load<u64>(loc + 8);
-      if (rec64 > size - 56) { r.status = ctx.fail(E_CORRUPT, "zip: the zip64 end record offset lies outside the file", eocdAbs - 20); return r; }
+      if (size < 56 || rec64 > size - 56) { r.status = ctx.fail(E_CORRUPT, "zip: the zip64 end record offset lies outside the file", eocdAbs - 20); return r; }
       const z = ctx.viewOf(src, rec64, 56);
       if (!z) { r.status = ctx.truncated("the zip64 end record", rec64); return r; }
       if (load<u32>(z) != SIG_EOCD64) { r.status = ctx.fail(E_CORRUPT, "zip: the zip64 end record has a bad signature", rec64); return r; }
@@ -121,14 +124,21 @@ export function openZip(ctx: Context, src: i32): ZipOpen {
       cdSize = load<u64>(z + 40);
       cdOffset = load<u64>(z + 48);
       arch.zip64 = true;
+      cdEnd = rec64;
+    } else if (saturated) {
+      r.status = ctx.fail(E_CORRUPT, "zip: zip64 fields without a zip64 locator", eocdAbs);
+      return r;
     }
+  } else if (saturated) {
+    r.status = ctx.fail(E_CORRUPT, "zip: zip64 fields without a zip64 locator", eocdAbs);
+    return r;
   }
   if (count > <u64>ZIP_MAX_ENTRIES) { r.status = ctx.fail(E_LIMIT, "zip: " + count.toString() + " entries exceed the limit of " + ZIP_MAX_ENTRIES.toString(), eocdAbs); return r; }
   if (cdSize > ZIP_MAX_CD_BYTES) { r.status = ctx.fail(E_LIMIT, "zip: the central directory of " + cdSize.toString() + " bytes exceeds the 256 MiB limit", eocdAbs); return r; }
   // Archives with data prepended: the directory sits later than its recorded offset.
   let cdStart = cdOffset;
-  if (!arch.zip64 && cdOffset + cdSize < eocdAbs && cdOffset + cdSize <= size) {
-    arch.prefix = eocdAbs - (cdOffset + cdSize);
+  if (cdOffset + cdSize < cdEnd && cdOffset + cdSize <= size) {
+    arch.prefix = cdEnd - (cdOffset + cdSize);
     cdStart = cdOffset + arch.prefix;
   }
   if (cdStart > size || cdSize > size - cdStart) { r.status = ctx.fail(E_CORRUPT, "zip: the central directory lies outside the file", eocdAbs); return r; }

@@ -32,6 +32,9 @@ import { TfSavedModelFormat } from "./tf-savedmodel";
 import { TfCheckpointFormat } from "./tf-checkpoint";
 import { SentencePieceFormat } from "./sentencepiece";
 import { TfjsFormat } from "./tfjs";
+import { PickleFormat } from "./pickle";
+import { PyTorchLegacyFormat } from "./pytorch";
+import { JoblibFormat } from "./joblib";
 import { FastTextFormat } from "./fasttext";
 import { Word2VecFormat } from "./word2vec";
 import { XGBoostFormat } from "./xgboost";
@@ -40,9 +43,6 @@ import { TarFormat } from "./torchserve";
 import { JsonFormat } from "./json";
 import { GensimFormat } from "./gensim";
 import { HeaderlessFormat } from "./headerless";
-import { PickleFormat } from "./pickle";
-import { PyTorchLegacyFormat } from "./pytorch";
-import { JoblibFormat } from "./joblib";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -57,6 +57,9 @@ export const FORMATS: FormatModule[] = [
   new TfCheckpointFormat(),
   new SentencePieceFormat(),
   new TfjsFormat(),
+  new PyTorchLegacyFormat(),
+  new JoblibFormat(),
+  new PickleFormat(),
   new FastTextFormat(),
   new XGBoostFormat(),
   new LightGBMFormat(),
@@ -65,9 +68,6 @@ export const FORMATS: FormatModule[] = [
   new JsonFormat(),
   new GensimFormat(),
   new HeaderlessFormat(),
-  new PyTorchLegacyFormat(),
-  new JoblibFormat(),
-  new PickleFormat(),
 ];
 
 export function detect(s: Sniff): FormatModule | null {
@@ -81,8 +81,9 @@ export function detect(s: Sniff): FormatModule | null {
     }
   }
   // A claim by name alone yields to content that is certainly not a model (an LFS pointer named
-  // .safetensors): the error then says what the file is instead of which rule it breaks.
-  if (bestScore <= SNIFF_NAME_ONLY && isKnownNonModel(s)) return null;
+  // .safetensors): the error then says what the file is instead of which rule it breaks. An empty
+  // file still goes to the reader its name claims, whose error says it is empty with its own code.
+  if (bestScore <= SNIFF_NAME_ONLY && s.size > 0 && isKnownNonModel(s)) return null;
   return best;
 }
 

@@ -42,7 +42,7 @@ export class SafetensorsFormat extends FormatModule {
 
   index(ctx: Context): i32 {
     const size = ctx.size;
-    if (size < 8) return ctx.fail(E_HEADER_TOO_SMALL, "safetensors: the file has " + size.toString() + " bytes, fewer than the 8-byte header length", 0);
+    if (size < 8) return ctx.fail(E_HEADER_TOO_SMALL, size == 0 ? "safetensors: the file is empty (it must start with an 8-byte header length)" : "safetensors: the file has " + size.toString() + " bytes, fewer than the 8-byte header length", 0);
     const p8 = ctx.view(0, 8);
     if (!p8) return ctx.truncated("the header length", 0);
     const n = load<u64>(p8);

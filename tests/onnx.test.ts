@@ -6,7 +6,8 @@ import { describe, expect, it, beforeAll } from "vitest";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import protobuf from "protobufjs";
-import { CORPUS, FIXTURES, sdk } from "./helpers/core";
+import { createHash } from "node:crypto";
+import { CORPUS, FIXTURES, corpusManifest, sdk } from "./helpers/core";
 
 const DIR = join(FIXTURES, "onnx");
 const expected = JSON.parse(readFileSync(join(DIR, "expected.json"), "utf8")).files as Record<string, Record<string, any>>;
@@ -172,6 +173,25 @@ describe("onnx: the index agrees with protobufjs decoding the same bytes", () =>
       }
     }
   });
+});
+
+describe("onnx corpus: every tensor's values hash to the manifest's sha256 (sub-byte types packed)", () => {
+  const cases = Object.entries(corpusManifest().cases).filter(([k, c]) => k.startsWith("onnx/") && Object.values<any>(c.tensors ?? {}).some((t) => t.sha256));
+  for (const [key, c] of cases) {
+    it(key, async () => {
+      const m = await open(join(CORPUS, key));
+      try {
+        for (const [name, e] of Object.entries<any>(c.tensors)) {
+          if (!e.sha256) continue;
+          const t = m.tensors.find((x) => x.name === name)!;
+          const b = await t.read();
+          expect(createHash("sha256").update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest("hex"), name).toBe(e.sha256);
+        }
+      } finally {
+        await m.close();
+      }
+    });
+  }
 });
 
 describe("onnx structure", () => {

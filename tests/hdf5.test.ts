@@ -94,6 +94,19 @@ describe("hdf5 specifics", () => {
     }
   });
 
+  it("reads dense attributes, including one stored as a huge fractal-heap object", async () => {
+    const { open } = await sdk();
+    const m = await open(join(DIR, "latest.h5"));
+    try {
+      const a = (m.metadata.attributes as any).dense;
+      for (let i = 0; i < 40; i++) expect(a["a" + String(i).padStart(2, "0")]).toBe(i);
+      expect(a.huge).toBe("<20000 values of F64>");
+      expect(a.huge_tail).toEqual([19997, 19998, 19999]);
+    } finally {
+      await m.close();
+    }
+  });
+
   it("names the unsupported scale-offset filter when reading", async () => {
     const { open } = await sdk();
     const m = await open(join(DIR, "earliest.h5"));

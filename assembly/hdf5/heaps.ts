@@ -110,6 +110,7 @@ export class FractalHeap {
   maxHeapBits: i32 = 0;
   root: u64 = UNDEF;
   rootRows: i32 = 0;
+  hugeBtree: u64 = UNDEF; // v2 B-tree (record type 1) of objects too large for the managed blocks
   checksumDirect: bool = false;
   offBytes: i32 = 0;
   lenBytes: i32 = 0;
@@ -131,6 +132,7 @@ export function readFractalHeap(h: H5, addr: u64): FractalHeap | null {
   const flags = <i32>load<u8>(p + 9);
   f.checksumDirect = (flags & 2) != 0;
   f.maxManaged = <u64>load<u32>(p + 10);
+  f.hugeBtree = h.addr(p + 14 + <usize>sl);
   let o: u64 = 14 + 10 * sl + 2 * so;
   f.width = <u64>load<u16>(p + <usize>o);
   o += 2;
@@ -177,7 +179,7 @@ export function heapObject(h: H5, f: FractalHeap, id: usize): usize {
     if (<i32>objLen > f.idLen - 2) return h.fail(E_CORRUPT, "tiny heap object longer than its ID", f.addr);
     return id + 2;
   }
-  if (kind == 1) return h.fail(E_UNSUPPORTED, "huge fractal-heap objects are not supported", f.addr);
+  if (kind == 1) return hugeObject(h, f, id);
   if (kind != 0) return h.fail(E_CORRUPT, "heap ID of unknown type", f.addr);
   if (f.filtered) return h.fail(E_UNSUPPORTED, "filtered fractal heaps are not supported", f.addr);
   const off = loadLE(id + 1, f.offBytes);
@@ -188,6 +190,35 @@ export function heapObject(h: H5, f: FractalHeap, id: usize): usize {
     return h.view(f.root + off, len == 0 ? 1 : len, "fractal heap object");
   }
   return locate(h, f, f.root, f.rootRows, 0, off, len, 0);
+}
+
+// Huge objects live outside the heap blocks; the ID holds a key into the huge-object v2 B-tree
+// (records: address, length, key) unless the ID is long enough to hold address and length.
+function hugeObject(h: H5, f: FractalHeap, id: usize): usize {
+  if (f.filtered) return h.fail(E_UNSUPPORTED, "filtered huge fractal-heap objects are not supported", f.addr);
+  const so = h.so;
+  const sl = h.sl;
+  if (f.idLen >= 1 + so + sl) {
+    const a = h.addr(id + 1);
+    objLen = h.len(id + 1 + <usize>so);
+    if (objLen > 256 * 1024 * 1024) return h.fail(E_LIMIT, "huge heap object of " + objLen.toString() + " bytes", f.addr);
+    return h.view(a, objLen == 0 ? 1 : objLen, "huge heap object");
+  }
+  const kb = f.idLen - 1 < 8 ? f.idLen - 1 : 8;
+  const key = loadLE(id + 1, kb);
+  if (f.hugeBtree == UNDEF) return h.fail(E_CORRUPT, "huge heap object without a huge-object index", f.addr);
+  const t = readBtree2(h, f.hugeBtree);
+  if (!t) return 0;
+  if (t.type != 1) return h.fail(E_CORRUPT, "huge-object index of record type " + t.type.toString(), f.hugeBtree);
+  if (t.recSize < <u32>(so + 2 * sl)) return h.fail(E_CORRUPT, "huge-object records are too short", f.hugeBtree);
+  for (let i = 0; i < t.recs.length; i++) {
+    const r = t.recs[i];
+    if (h.len(r + <usize>so + <usize>sl) != key) continue;
+    objLen = h.len(r + <usize>so);
+    if (objLen > 256 * 1024 * 1024) return h.fail(E_LIMIT, "huge heap object of " + objLen.toString() + " bytes", f.addr);
+    return h.view(h.addr(r), objLen == 0 ? 1 : objLen, "huge heap object");
+  }
+  return h.fail(E_CORRUPT, "huge heap object " + key.toString() + " is not in its index", f.hugeBtree);
 }
 
 // A direct block's heap offsets count from its first byte (header included): an object at heap

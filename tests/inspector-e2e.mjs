@@ -459,8 +459,15 @@ describe("inspector page in headless Chromium", () => {
     }
   });
 
-  it("a split GGUF dropped as three files, and a folder picked with the folder picker", async () => {
-    for (const [how, files, entry] of [["drop", SPLIT, SPLIT[0]], ["folder", [dirname(ONNX)], ONNX]]) {
+  it("several files: a split GGUF dropped together; folders (ONNX, sharded safetensors, SavedModel) picked", async () => {
+    const cases = [
+      ["drop", SPLIT, SPLIT[0]],
+      ["folder", [dirname(ONNX)], ONNX],
+      ["folder", [join(ROOT, "tests", "fixtures", "misc", "hf-tiny")], join(ROOT, "tests", "fixtures", "misc", "hf-tiny")],
+      // the page drops the folders every path shares, so saved_model.pb is found one level down
+      ["folder", [C("tf/saved_model_half_plus_two_tf2_cpu")], C("tf/saved_model_half_plus_two_tf2_cpu/00000123")],
+    ];
+    for (const [how, files, entry] of cases) {
       const page = await newPage();
       const model = await sdk.open(entry);
       try {
@@ -468,13 +475,20 @@ describe("inspector page in headless Chromium", () => {
         else await page.setInputFiles("#folder-input", files[0]);
         await waitOpened(page);
         assert.equal(await page.textContent("#format"), model.format);
-        assert.equal(await page.textContent("#summary h2"), basename(entry));
+        assert.equal(await page.textContent("#summary h2"), basename(model.source.name));
         await expectTableMatches(page, model.tensors);
         // a tensor that lives in another file than the entry
-        const far = model.tensors[model.tensors.length - 1];
+        const far = model.tensors.filter((t) => t.dtype === "F32").at(-1);
         await selectTensor(page, far.name);
         expectStats(await shownStats(page), await far.read({ dtype: "F32" }));
-        await shot(page, `siblings-${how}`);
+        if (model.format === "tf-savedmodel") {
+          const ops = await page.$$eval("#graph table.ops tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, Number(tr.cells[1].textContent)]));
+          const want = {};
+          for (const n of model.graph.meta_graphs[0].nodes) want[n.op] = (want[n.op] ?? 0) + 1;
+          assert.deepEqual(Object.fromEntries(ops), want);
+          assert.match(await page.textContent("#graph"), new RegExp(`Functions \\(${model.graph.meta_graphs[0].functions.length}\\)`));
+        }
+        await shot(page, `siblings-${basename(entry)}`);
         assert.deepEqual(page.errors, []);
       } finally {
         await model.close();
@@ -520,6 +534,29 @@ describe("inspector page in headless Chromium", () => {
     await selectTensor(page, "big");
     assert.equal(Number((await shownStats(page)).stats.values), n);
     await page.close();
+  });
+
+  it("Keras HDF5: layer counts, derived inputs and outputs", async () => {
+    const path = C("keras/frugally-deep-lstm.h5");
+    const page = await newPage();
+    const model = await sdk.open(path);
+    try {
+      await dropFiles(page, [{ path }]);
+      await waitOpened(page);
+      assert.equal(await page.textContent("#format"), model.format);
+      await expectTableMatches(page, model.tensors);
+      const ops = await page.$$eval("#graph table.ops tbody tr", (trs) => trs.map((tr) => [tr.cells[0].textContent, Number(tr.cells[1].textContent)]));
+      const want = {};
+      for (const n of model.graph.nodes) want[n.class] = (want[n.class] ?? 0) + 1;
+      assert.deepEqual(Object.fromEntries(ops), want);
+      const inputs = model.graph.nodes.filter((n) => n.class === "InputLayer").length;
+      assert.match(await page.textContent("#graph .io-lists"), new RegExp(`Inputs \\(${inputs}\\)`));
+      await shot(page, "keras");
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await model.close();
+      await page.close();
+    }
   });
 
   it("findings: a malicious pickle is critical, a renamed file is flagged, both with their sentences", async () => {

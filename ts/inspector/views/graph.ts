@@ -1,39 +1,54 @@
 // The graph summary (ONNX, Keras, TensorFlow): op counts, inputs and outputs, from index.graph.
-// Formats describe their graphs in slightly different words; this reads the common ones and
-// shows anything else as a tree.
+// The formats describe graphs in their own words: ONNX nodes have `op_type`, TensorFlow nodes
+// `op` (inside `meta_graphs`, with most TF2 work in `functions`), Keras layers `class`. Anything
+// else is still shown, as a tree.
 
 import { h } from "./dom.js";
 import { renderTree } from "./tree.js";
 
 type Obj = Record<string, unknown>;
 
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+function opOf(n: unknown): string | null {
+  if (!isObj(n)) return null;
+  const op = n.op_type ?? n.op ?? n.opType ?? n.class ?? n.class_name ?? n.type;
+  return typeof op === "string" ? op : null;
+}
+
 function opCounts(g: Obj): Map<string, number> | null {
-  for (const k of ["ops", "op_counts", "opCounts", "operators"]) {
+  for (const k of ["ops", "op_counts", "opCounts"]) {
     const v = g[k];
-    if (v && typeof v === "object" && !Array.isArray(v)) {
+    if (isObj(v)) {
       const m = new Map<string, number>();
-      for (const [op, n] of Object.entries(v as Obj)) if (typeof n === "number") m.set(op, n);
+      for (const [op, n] of Object.entries(v)) if (typeof n === "number") m.set(op, n);
       if (m.size) return m;
     }
   }
   const nodes = g.nodes ?? g.node ?? g.layers;
-  if (Array.isArray(nodes)) {
-    const m = new Map<string, number>();
-    for (const n of nodes) {
-      const o = n && typeof n === "object" ? (n as Obj) : {};
-      const op = o.op ?? o.op_type ?? o.opType ?? o.class_name ?? o.type;
-      if (typeof op === "string") m.set(op, (m.get(op) ?? 0) + 1);
-    }
-    if (m.size) return m;
+  if (!Array.isArray(nodes)) return null;
+  const m = new Map<string, number>();
+  for (const n of nodes) {
+    const op = opOf(n);
+    if (op) m.set(op, (m.get(op) ?? 0) + 1);
   }
-  return null;
+  return m.size ? m : null;
+}
+
+function opTable(ops: Map<string, number>): HTMLElement {
+  const total = [...ops.values()].reduce((a, b) => a + b, 0);
+  const rows = [...ops.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return h("table", { class: "ops" },
+    h("thead", {}, h("tr", {}, h("th", {}, "op"), h("th", { class: "num" }, "count"))),
+    h("tbody", {}, ...rows.map(([op, n]) => h("tr", {}, h("td", { class: "mono" }, op), h("td", { class: "num" }, n)))),
+    h("tfoot", {}, h("tr", {}, h("td", {}, `${rows.length} op types`), h("td", { class: "num" }, total))),
+  );
 }
 
 function ioText(v: unknown): string {
   if (typeof v === "string") return v;
-  if (v && typeof v === "object") {
-    const o = v as Obj;
-    const parts = [o.name, o.elem_type ?? o.dtype ?? o.type, Array.isArray(o.shape) ? `[${o.shape.join(", ")}]` : undefined].filter((x) => x !== undefined && x !== null);
+  if (isObj(v)) {
+    const parts = [v.name, v.elem_type ?? v.dtype ?? v.type, Array.isArray(v.shape) ? `[${v.shape.join(", ")}]` : undefined].filter((x) => x !== undefined && x !== null);
     if (parts.length) return parts.join("  ");
   }
   return JSON.stringify(v);
@@ -44,26 +59,50 @@ function ioList(label: string, v: unknown): HTMLElement | null {
   return h("div", { class: "io" }, h("h4", {}, `${label} (${v.length})`), h("ul", {}, ...v.slice(0, 100).map((x) => h("li", { class: "mono" }, ioText(x)))));
 }
 
-export function renderGraph(graph: unknown): HTMLElement | null {
-  if (!graph || typeof graph !== "object") return null;
-  const g = graph as Obj;
-  const box = h("div", { class: "graph" });
+/** Keras layer graphs list layers only: inputs are the InputLayers, outputs the layers nobody consumes. */
+function derivedIO(g: Obj): [unknown[], unknown[]] | null {
+  const nodes = g.nodes;
+  if (!Array.isArray(nodes) || !nodes.every((n) => isObj(n) && typeof n.class === "string")) return null;
+  const used = new Set<string>();
+  for (const n of nodes as Obj[]) for (const i of Array.isArray(n.inputs) ? n.inputs : []) used.add(String(i));
+  const names = (f: (n: Obj) => boolean) => (nodes as Obj[]).filter(f).map((n) => String(n.name));
+  return [names((n) => n.class === "InputLayer"), names((n) => !used.has(String(n.name)) && n.class !== "InputLayer")];
+}
+
+function summary(g: Obj): HTMLElement {
+  const box = h("div", { class: "graph-part" });
   const ops = opCounts(g);
-  if (ops) {
-    const total = [...ops.values()].reduce((a, b) => a + b, 0);
-    const rows = [...ops.entries()].sort((a, b) => b[1] - a[1]);
-    box.appendChild(h("table", { class: "ops" },
-      h("thead", {}, h("tr", {}, h("th", {}, "op"), h("th", { class: "num" }, "count"))),
-      h("tbody", {}, ...rows.map(([op, n]) => h("tr", {}, h("td", { class: "mono" }, op), h("td", { class: "num" }, n)))),
-      h("tfoot", {}, h("tr", {}, h("td", {}, `${rows.length} op types`), h("td", { class: "num" }, total))),
-    ));
-  }
+  if (ops) box.appendChild(opTable(ops));
+  const derived = derivedIO(g);
   const io = h("div", { class: "io-lists" });
-  for (const [label, key] of [["Inputs", "inputs"], ["Outputs", "outputs"]] as const) {
-    const l = ioList(label, g[key] ?? g[key.slice(0, -1)]);
+  for (const [i, [label, key]] of ([["Inputs", "inputs"], ["Outputs", "outputs"]] as const).entries()) {
+    const l = ioList(label, g[key] ?? derived?.[i]);
     if (l) io.appendChild(l);
   }
   if (io.childNodes.length) box.appendChild(io);
-  box.appendChild(h("details", {}, h("summary", {}, "Graph as stored in the index"), renderTree(g, "graph")));
+  const fns = g.functions;
+  if (Array.isArray(fns) && fns.length) {
+    box.appendChild(h("h4", {}, `Functions (${fns.length})`));
+    box.appendChild(h("ul", { class: "functions" }, ...fns.slice(0, 200).map((f) => {
+      const o = isObj(f) ? f : {};
+      const sig = `${o.name ?? "?"}(${Array.isArray(o.inputs) ? o.inputs.join(", ") : ""}) -> ${Array.isArray(o.outputs) ? o.outputs.join(", ") : ""}`;
+      const detail = [typeof o.node_count === "number" ? `${o.node_count} nodes` : "", Array.isArray(o.ops) ? o.ops.join(" ") : ""].filter(Boolean).join(": ");
+      return h("li", {}, h("span", { class: "mono" }, sig), detail ? h("span", { class: "muted" }, `  ${detail}`) : null);
+    })));
+  }
+  return box;
+}
+
+export function renderGraph(graph: unknown): HTMLElement | null {
+  if (!isObj(graph)) return null;
+  const box = h("div", { class: "graph" });
+  const metas = graph.meta_graphs;
+  if (Array.isArray(metas) && metas.length) {
+    metas.forEach((m, i) => {
+      if (metas.length > 1) box.appendChild(h("h3", {}, `Meta graph ${i}`));
+      if (isObj(m)) box.appendChild(summary(m));
+    });
+  } else box.appendChild(summary(graph));
+  box.appendChild(h("details", {}, h("summary", {}, "Graph as stored in the index"), renderTree(graph, "graph")));
   return box;
 }

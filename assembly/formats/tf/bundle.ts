@@ -6,11 +6,11 @@
 
 import { Context, SOURCE_FAILED, SOURCE_PENDING, ST_DONE, ST_FAILED, ST_PENDING } from "../../core/context";
 import { DT_STR, dtypeBits, shapeElements } from "../../core/dtype";
-import { E_BAD_SHAPE, E_CHECKSUM, E_INVALID_OFFSET, E_OVERFLOW, E_SIZE_MISMATCH } from "../../core/errors";
+import { E_BAD_SHAPE, E_CHECKSUM, E_INVALID_OFFSET, E_OVERFLOW, E_SIZE_MISMATCH, E_UNSUPPORTED } from "../../core/errors";
 import { Finding, Plan, Segment, SEV_MEDIUM, Tensor } from "../../core/model";
 import { crc32c, maskCrc32c } from "../../containers/checksums";
 import { JArr, JObj, JStr } from "../../util/json";
-import { PbError, PbMsg, parseMsg, subMsg, readVarint, Varint } from "../../protobuf/wire";
+import { PbError, PbMsg, parseMsg, subMsg, readVarint, Varint, WT_LEN } from "../../protobuf/wire";
 import { readShape, tfToDtype, tfTypeName } from "./types";
 import { readSSTable, SstBox } from "./sstable";
 
@@ -46,6 +46,9 @@ export function readBundle(ctx: Context, indexSrc: i32, prefix: string, out: Bun
     if (e.key.length != 0) continue;
     const hm = parseMsg(changetype<usize>(e.value), <usize>e.value.length, 0, err, "BundleHeaderProto");
     if (hm === null) return ctx.fail(err.code, err.message, err.offset);
+    // TF1 V1 checkpoints (one file, SavedTensorSlices values) keep a message in field 1 here.
+    const f1 = hm.last(1);
+    if (f1 !== null && f1.wt == WT_LEN) return ctx.fail(E_UNSUPPORTED, "a TF1 V1 checkpoint (SavedTensorSlices entries, pre-2017 Saver format); only V2 tensor bundles are read", 0);
     numShards = hm.i64v(1, 0);
     bigEndian = hm.i64v(2, 0) == 1;
     const vf = hm.last(3);

@@ -125,6 +125,59 @@ describe("tf: the index agrees with protobufjs", () => {
   }
 });
 
+// A minimal SSTable walk (uncompressed blocks only) to get each key's BundleEntryProto bytes.
+function sstEntries(b: Uint8Array): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  const f = protobuf.Reader.create(b.subarray(b.length - 48));
+  f.uint64(); f.uint64();
+  const ioff = Number(f.uint64()), isz = Number(f.uint64());
+  const block = (off: number, size: number, each: (k: string, v: Uint8Array) => void) => {
+    expect(b[off + size]).toBe(0); // no compression
+    const n = new DataView(b.buffer, b.byteOffset).getUint32(off + size - 4, true);
+    const end = off + size - 4 - 4 * n;
+    let p = off;
+    let prev = Buffer.alloc(0);
+    while (p < end) {
+      const r = protobuf.Reader.create(b.subarray(p, end));
+      const shared = r.uint32(), unshared = r.uint32(), vlen = r.uint32();
+      p += r.pos;
+      const key = Buffer.concat([prev.subarray(0, shared), b.subarray(p, p + unshared)]);
+      p += unshared;
+      each(key.toString("utf8"), b.subarray(p, p + vlen));
+      p += vlen;
+      prev = key;
+    }
+  };
+  block(ioff, isz, (_k, v) => {
+    const r = protobuf.Reader.create(v);
+    block(Number(r.uint64()), Number(r.uint64()), (k, val) => out.set(k, val));
+  });
+  return out;
+}
+
+describe("tf checkpoints: BundleEntryProto decoded by protobufjs agrees with the index", () => {
+  const BundleEntry = root.lookupType("tensorflow.BundleEntryProto");
+  for (const p of [join(DIR, "ckpt_tf1", "model-7.index"), join(DIR, "ckpt_tf2", "ckpt.index"), join(DIR, "saved_model", "variables", "variables.index"), join(CORPUS, "tf", "tf2onnx-regression-checkpoint", "model.index"), join(CORPUS, "tf", "tf-keras-lso_ckpt_tf2.2", "ckpt.index")]) {
+    it(p.replace(CORPUS, "corpus").replace(DIR, "fixtures"), async () => {
+      const entries = sstEntries(readFileSync(p));
+      const m = await open(p);
+      try {
+        const keys = [...entries.keys()].filter((k) => k !== "");
+        expect(m.tensors.map((t) => t.name)).toEqual(keys);
+        for (const t of m.tensors) {
+          const e = BundleEntry.toObject(BundleEntry.decode(entries.get(t.name)!), { longs: Number, defaults: true }) as any;
+          const info = t.info as any;
+          expect([info.shard, info.offset, info.size], t.name).toEqual([e.shardId, e.offset, e.size]);
+          expect(t.shape, t.name).toEqual((e.shape?.dim ?? []).map((d: any) => d.size));
+          expect(t.dtype, t.name).toBe(TF_DT[e.dtype]);
+        }
+      } finally {
+        await m.close();
+      }
+    });
+  }
+});
+
 async function codeOf(bytes: Uint8Array, name: string, siblings?: Map<string, Uint8Array>, format?: string): Promise<string> {
   try {
     const m = await open(bytes, { name, siblings, format });

@@ -2,7 +2,7 @@
 // the wrapper's BUILD opcode in the stream (after a padding byte and padding when the state has
 // numpy_array_alignment_bytes); object arrays are a nested pickle there instead. The whole file
 // may be zlib or gzip compressed (inflated here, streamed through the pickle machine in pieces, so
-// memory stays bounded); bz2, xz/lzma and lz4 are named in a clear error. joblib < 0.10 kept
+// memory stays bounded); bz2, xz, lzma and lz4 are decoded whole into a capped buffer. joblib < 0.10 kept
 // arrays in side files (NDArrayWrapper + name.pkl_NN.npy), opened through the sibling resolver.
 
 import { Context, ST_DONE, SOURCE_FAILED, SOURCE_PENDING } from "../core/context";
@@ -10,6 +10,8 @@ import { E_CORRUPT, E_DECOMPRESS, E_LIMIT, E_UNKNOWN_FORMAT, E_UNSUPPORTED } fro
 import { CODEC_GZIP, CODEC_NONE, CODEC_ZLIB, Segment, SEV_HIGH } from "../core/model";
 import { Inflater, INFLATE_GZIP, INFLATE_ZLIB } from "../containers/inflate";
 import { decompressXz, decompressLzmaAlone } from "../containers/xz";
+import { decompressLz4Frame } from "../containers/lz4";
+import { decompressBz2 } from "../containers/bz2";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE, SNIFF_WEAK } from "./format";
 import { PickleMachine, Status } from "../pickle/machine";
 import { Folder } from "../pickle/fold";
@@ -54,36 +56,42 @@ export class JoblibFormat extends FormatModule {
     return SNIFF_NO;
   }
 
+  // bz2, xz, lzma, lz4: decoded whole into a capped buffer, then read like a raw dump.
+  private indexWhole(ctx: Context, codec: string): i32 {
+    const size = ctx.size;
+    if (size > MAX_PICKLE_BYTES) return ctx.fail(E_LIMIT, "joblib: " + size.toString() + " bytes is above the limit of one view", 0);
+    const all = ctx.view(0, size);
+    if (!all) return ctx.truncated("the joblib file", 0);
+    const buf = new StaticArray<usize>(2);
+    const err = decodeWhole(codec, all, <usize>size, XZ_CAP, buf);
+    if (err !== null) return ctx.fail(E_DECOMPRESS, "joblib: " + codec + ": " + err, 0);
+    ctx.index.format = "joblib";
+    ctx.index.formatVersion = codec;
+    const d = new JoblibDriver(ctx);
+    d.feed(buf[0], buf[1], true);
+    const first = ctx.index.tensors.length;
+    const st = d.finish(Segment.raw(0, 0, 0), buf[0], buf[1], true);
+    for (let i = first; i < ctx.index.tensors.length; i++) {
+      const pl = ctx.index.tensors[i].plan;
+      if (pl && pl.unreadable === null) pl.unreadable = "the file is " + codec + "-compressed: values are not readable in place (decompress it first)";
+    }
+    // the machine copied what it keeps; the decoded buffer can go
+    if (buf[0]) heap.free(buf[0]);
+    return st;
+  }
+
   index(ctx: Context): i32 {
     const size = ctx.size;
     const h = ctx.view(0, size < 32 ? size : 32);
     if (!h) return ctx.truncated("the joblib header", 0);
     const b0 = <i32>load<u8>(h), b1 = size > 1 ? <i32>load<u8>(h + 1) : 0;
-    if (size >= 3 && b0 == 0x42 && b1 == 0x5a && load<u8>(h + 2) == 0x68) return unsupportedCodec(ctx, "bz2");
-    if (size >= 4 && b0 == 0x04 && b1 == 0x22) return unsupportedCodec(ctx, "lz4");
-    const isXz = size >= 6 && b0 == 0xfd && b1 == 0x37;
-    const isLzma = size >= 13 && b0 == 0x5d && b1 == 0 && load<u8>(h + 2) == 0;
-    if (isXz || isLzma) {
-      // decoded whole (capped); the arrays stay listed but are not readable in place
-      if (size > MAX_PICKLE_BYTES) return ctx.fail(E_LIMIT, "joblib: " + size.toString() + " bytes is above the limit of one view", 0);
-      const all = ctx.view(0, size);
-      if (!all) return ctx.truncated("the joblib file", 0);
-      const x = isXz ? decompressXz(all, <usize>size, XZ_CAP) : decompressLzmaAlone(all, <usize>size, XZ_CAP);
-      if (!x.ok) { x.out.dispose(); return ctx.fail(E_DECOMPRESS, "joblib: " + (isXz ? "xz" : "lzma") + ": " + x.error, 0); }
-      ctx.index.format = "joblib";
-      ctx.index.formatVersion = isXz ? "xz" : "lzma";
-      const d = new JoblibDriver(ctx);
-      d.feed(x.out.ptr, x.out.len, true);
-      const first = ctx.index.tensors.length;
-      const st = d.finish(Segment.raw(0, 0, 0), x.out.ptr, x.out.len, true);
-      for (let i = first; i < ctx.index.tensors.length; i++) {
-        const pl = ctx.index.tensors[i].plan;
-        if (pl && pl.unreadable === null) pl.unreadable = "the file is " + (isXz ? "xz" : "lzma") + "-compressed: values are not readable in place (decompress it first)";
-      }
-      // the machine holds copies of what it needs; the decoded buffer can go
-      x.out.dispose();
-      return st;
-    }
+    // codecs decoded whole (capped): the arrays stay listed but are not readable in place
+    let whole = "";
+    if (size >= 4 && b0 == 0x42 && b1 == 0x5a && load<u8>(h + 2) == 0x68 && load<u8>(h + 3) >= 0x31 && load<u8>(h + 3) <= 0x39) whole = "bz2";
+    else if (size >= 6 && b0 == 0xfd && b1 == 0x37) whole = "xz";
+    else if (size >= 13 && b0 == 0x5d && b1 == 0 && load<u8>(h + 2) == 0) whole = "lzma";
+    else if (size >= 7 && load<u32>(h) == 0x184d2204) whole = "lz4";
+    if (whole.length) return this.indexWhole(ctx, whole);
     let codec = CODEC_NONE;
     let start: u64 = 0;
     if (b0 == 0x78) codec = CODEC_ZLIB;
@@ -122,10 +130,18 @@ export class JoblibFormat extends FormatModule {
   }
 }
 
-function unsupportedCodec(ctx: Context, name: string): i32 {
-  ctx.index.format = "joblib";
-  return ctx.fail(E_UNSUPPORTED, "joblib: the file is " + name + "-compressed, which this reader does not decompress yet; re-save it with joblib.dump(obj, path, compress=('zlib', 3)) or without compression", 0);
+export function decodeWhole(codec: string, p: usize, n: usize, cap: u64, out: StaticArray<usize>): string | null {
+  let ok = false, err = "", ptr: usize = 0, len: usize = 0;
+  if (codec == "xz") { const x = decompressXz(p, n, cap); ok = x.ok; err = x.error; ptr = x.out.ptr; len = x.out.len; if (!ok) x.out.dispose(); }
+  else if (codec == "lzma") { const x = decompressLzmaAlone(p, n, cap); ok = x.ok; err = x.error; ptr = x.out.ptr; len = x.out.len; if (!ok) x.out.dispose(); }
+  else if (codec == "lz4") { const x = decompressLz4Frame(p, n, cap); ok = x.ok; err = x.error; ptr = x.out.ptr; len = x.out.len; if (!ok) x.out.dispose(); }
+  else if (codec == "bz2") { const x = decompressBz2(p, n, cap); ok = x.ok; err = x.error; ptr = x.out.ptr; len = x.out.len; if (!ok) x.out.dispose(); }
+  if (!ok) return err.length ? err : "cannot decode";
+  out[0] = ptr;
+  out[1] = len;
+  return null;
 }
+
 
 // Routes the decompressed stream: pickle opcodes to the machine, raw array bytes (counted, their
 // range recorded on the wrapper node) and nested object-array pickles to a second machine.

@@ -7,6 +7,8 @@ import { ChunkDecoder } from "../core/model";
 import { E_CHECKSUM, E_DECOMPRESS, E_UNSUPPORTED } from "../core/errors";
 import { Inflater, INFLATE_ZLIB } from "../containers/inflate";
 import { fletcher32 } from "./checksum";
+import { szipDecode, szipError } from "./szip";
+import { scaleOffsetDecode, scaleOffsetError } from "./scaleoffset";
 
 export const FILTER_DEFLATE: i32 = 1;
 export const FILTER_SHUFFLE: i32 = 2;
@@ -40,7 +42,7 @@ export function filterName(id: i32): string {
 }
 
 export function filterSupported(id: i32): bool {
-  return id == FILTER_DEFLATE || id == FILTER_SHUFFLE || id == FILTER_FLETCHER32 || id == FILTER_LZF;
+  return id == FILTER_DEFLATE || id == FILTER_SHUFFLE || id == FILTER_FLETCHER32 || id == FILTER_LZF || id == FILTER_SZIP || id == FILTER_SCALEOFFSET;
 }
 
 // Decodes chunks through a pipeline. Intermediate results live in two scratch buffers owned by
@@ -99,6 +101,18 @@ export class PipelineDecoder extends ChunkDecoder {
         if (n < 0) return this.fail(E_DECOMPRESS, "LZF data is corrupt");
         cur = next;
         curLen = <usize>n;
+      } else if (f.id == FILTER_SZIP) {
+        // The chunk says how many bytes it decodes to.
+        if (curLen < 4) return this.fail(E_DECOMPRESS, "szip chunk shorter than its header");
+        const n = <usize>load<u32>(cur);
+        if (n > room) return this.fail(E_DECOMPRESS, "szip chunk decodes to more than the chunk size");
+        if (szipDecode(cur, curLen, next, n, f.values) != 0) return this.fail(E_DECOMPRESS, "szip: " + szipError);
+        cur = next;
+        curLen = n;
+      } else if (f.id == FILTER_SCALEOFFSET) {
+        if (scaleOffsetDecode(cur, curLen, next, outLen, f.values) != 0) return this.fail(E_DECOMPRESS, "scaleoffset: " + scaleOffsetError);
+        cur = next;
+        curLen = outLen;
       } else {
         return this.fail(E_UNSUPPORTED, "the " + filterName(f.id) + " filter is not supported");
       }

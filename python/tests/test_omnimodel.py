@@ -70,7 +70,7 @@ def mismatches(fact, obs):
     if "error" in obs:
         return [f"unexpected error {obs['error']}"]
     for k in ("format", "highest"):
-        if obs[k] != fact[k]:
+        if k in fact and obs[k] != fact[k]:
             out.append(f"{k}: expected {fact[k]}, got {obs[k]}")
     for k, v in (fact.get("metadata") or {}).items():
         if obs["metadata"].get(k) != v:

@@ -47,7 +47,7 @@ export function mismatches(fact, obs) {
     return out;
   }
   if (obs.error !== undefined) return [`unexpected error ${obs.error}`];
-  for (const k of ["format", "highest"]) if (obs[k] !== fact[k]) out.push(`${k}: expected ${fact[k]}, got ${obs[k]}`);
+  for (const k of ["format", "highest"]) if (k in fact && obs[k] !== fact[k]) out.push(`${k}: expected ${fact[k]}, got ${obs[k]}`);
   for (const [k, v] of Object.entries(fact.metadata ?? {})) {
     if (!same(obs.metadata?.[k], v)) out.push(`metadata[${k}]: expected ${JSON.stringify(v)}, got ${JSON.stringify(obs.metadata?.[k])}`);
   }

@@ -47,6 +47,22 @@ function plausibleArgs(p: usize): bool {
     bucket >= 0 && bucket <= MAX_BUCKET && minn >= 0 && maxn >= 0 && maxn < 100 && minn < 100 && t > 0 && t < 1;
 }
 
+class DictProgress {
+  entry: i32 = 0;
+  pos: u64 = 0;
+  first: string[] = [];
+  labels: string[] = [];
+}
+
+function dictProgress(ctx: Context, start: u64): DictProgress {
+  const key = "fasttext:dictionary";
+  if (ctx.memo.has(key)) return changetype<DictProgress>(ctx.memo.get(key));
+  const pr = new DictProgress();
+  pr.pos = start;
+  ctx.memo.set(key, pr);
+  return pr;
+}
+
 export class FastTextFormat extends FormatModule {
   get id(): string { return "fasttext"; }
 
@@ -128,23 +144,32 @@ export class FastTextFormat extends FormatModule {
     meta.set("dictionary", dict);
     meta.setInt("vocab_size", size);
 
-    const first = new Array<string>();
-    const labels = new Array<string>();
-    for (let i = 0; i < size; i++) {
+    // Entries are walked once: progress is kept in ctx.memo at each entry, so a re-run after a
+    // cache miss resumes there (a 2M-word dictionary would otherwise be re-read per window).
+    const pr = dictProgress(ctx, c.pos);
+    c.pos = pr.pos;
+    const first = pr.first;
+    const labels = pr.labels;
+    for (let i = pr.entry; i < size; i++) {
+      pr.entry = i;
+      pr.pos = c.pos;
       const at = c.pos;
       const n = c.until(0, MAX_WORD_BYTES);
       if (n == -2) return ctx.fail(E_CORRUPT, "fastText: dictionary entry " + i.toString() + " is longer than " + MAX_WORD_BYTES.toString() + " bytes", at);
       if (n < 0) return ctx.truncated("the fastText dictionary (entry " + i.toString() + ")", at);
-      if (first.length < FIRST_WORDS || (labels.length < FIRST_WORDS && i >= nwords)) {
-        const w = decodeWord(c.lastPtr, <usize>n);
-        if (i < nwords) first.push(w);
-        else labels.push(w);
-      }
+      const keep = first.length < FIRST_WORDS || (labels.length < FIRST_WORDS && i >= nwords);
+      const w = keep ? decodeWord(c.lastPtr, <usize>n) : "";
       const rest = c.take(9);
       if (!rest) return ctx.truncated("the fastText dictionary (entry " + i.toString() + ")", c.pos);
       const type = load<i8>(rest + 8);
       if (type != 0 && type != 1) return ctx.fail(E_CORRUPT, "fastText: dictionary entry " + i.toString() + " has type " + type.toString() + " (0 word, 1 label)", c.pos - 1);
+      if (keep) {
+        if (i < nwords) first.push(w);
+        else labels.push(w);
+      }
     }
+    pr.entry = size;
+    pr.pos = c.pos;
     if (pruneidx > 0 && !c.skip(<u64>pruneidx * 8)) return ctx.truncated("the fastText pruned index", c.pos);
     meta.set("first_words", strArray(first));
     if (labels.length) meta.set("first_labels", strArray(labels));

@@ -18,6 +18,27 @@ const MAX_NAMES: i32 = 1_000_000;
 const MAX_SECTION_KEYS: i32 = 10000;
 const HEADER_INTS: string[] = ["num_class", "num_tree_per_iteration", "label_index", "max_feature_idx"];
 
+class LgbState {
+  pos: u64 = 0;
+  line: i32 = 0;
+  section: i32 = 0; // 0 header, 1 trees, 2 importances, 3 parameters, 4 after
+  trees: i32 = 0;
+  categorical: bool = false;
+  endOfTrees: bool = false;
+  paramsSeen: bool = false;
+  meta: JObj = new JObj();
+  importances: JObj = new JObj();
+  params: JObj = new JObj();
+}
+
+function lgbState(ctx: Context): LgbState {
+  const key = "lightgbm:state";
+  if (ctx.memo.has(key)) return changetype<LgbState>(ctx.memo.get(key));
+  const st = new LgbState();
+  ctx.memo.set(key, st);
+  return st;
+}
+
 export class LightGBMFormat extends FormatModule {
   get id(): string { return "lightgbm"; }
 
@@ -30,21 +51,19 @@ export class LightGBMFormat extends FormatModule {
   index(ctx: Context): i32 {
     const idx = ctx.index;
     idx.format = "lightgbm";
-    const meta = idx.metadata;
-    const c = new Cursor(ctx, 0, 0);
-    let line = 0;
-    let section = 0; // 0 header, 1 trees, 2 importances, 3 parameters, 4 after
-    let trees = 0;
-    let categorical = false;
-    let endOfTrees = false;
-    const importances = new JObj();
-    const params = new JObj();
-    let paramsSeen = false;
+    // Lines are walked once: the state lives in ctx.memo and advances line by line, so a re-run
+    // after a cache miss resumes at the line it stopped at.
+    const st = lgbState(ctx);
+    const meta = st.meta;
+    idx.metadata = meta;
+    const importances = st.importances;
+    const params = st.params;
+    const c = new Cursor(ctx, 0, st.pos);
     while (c.remaining > 0) {
       const at = c.pos;
       const n = c.until(0x0a, MAX_LINE);
       let text: string;
-      if (n == -2) return ctx.fail(E_CORRUPT, "lightgbm: line " + (line + 1).toString() + " is longer than 64 MiB", at);
+      if (n == -2) return ctx.fail(E_CORRUPT, "lightgbm: line " + (st.line + 1).toString() + " is longer than 64 MiB", at);
       if (n < 0) {
         if (!c.ended) return ctx.truncated("the LightGBM model text", at);
         // Last line without a newline.
@@ -55,15 +74,16 @@ export class LightGBMFormat extends FormatModule {
       } else {
         text = String.UTF8.decodeUnsafe(c.lastPtr, <usize>n, false);
       }
+      st.pos = c.pos;
       if (text.endsWith("\r")) text = text.substring(0, text.length - 1);
-      line++;
-      if (line == 1) {
+      st.line++;
+      if (st.line == 1) {
         if (text != "tree") return ctx.fail(E_INVALID_HEADER, "lightgbm: the first line must be \"tree\" (the sub-model name), not \"" + clip(text) + "\"", 0);
         meta.setStr("first_line", text);
         continue;
       }
-      if (text.startsWith("Tree=")) { section = 1; trees++; continue; }
-      if (section == 0) {
+      if (text.startsWith("Tree=")) { st.section = 1; st.trees++; continue; }
+      if (st.section == 0) {
         if (!text.length) continue;
         const eq = text.indexOf("=");
         if (eq < 0) { meta.setBool(text, true); continue; }
@@ -83,15 +103,15 @@ export class LightGBMFormat extends FormatModule {
         }
         continue;
       }
-      if (text == "end of trees") { endOfTrees = true; section = 4; continue; }
+      if (text == "end of trees") { st.endOfTrees = true; st.section = 4; continue; }
       // Older files (v2) have no "end of trees": the next section header ends the trees.
-      if (text == "feature_importances:" || text == "feature importances:") { endOfTrees = true; section = 2; continue; }
-      if (text == "parameters:") { endOfTrees = true; section = 3; paramsSeen = true; continue; }
-      if (section == 1) {
-        if (text.startsWith("num_cat=") && text != "num_cat=0") categorical = true;
+      if (text == "feature_importances:" || text == "feature importances:") { st.endOfTrees = true; st.section = 2; continue; }
+      if (text == "parameters:") { st.endOfTrees = true; st.section = 3; st.paramsSeen = true; continue; }
+      if (st.section == 1) {
+        if (text.startsWith("num_cat=") && text != "num_cat=0") st.categorical = true;
         if (!text.startsWith("pandas_categorical:")) continue;
       }
-      if (text == "end of parameters") { section = 4; continue; }
+      if (text == "end of parameters") { st.section = 4; continue; }
       if (text.startsWith("pandas_categorical:")) {
         const raw = text.substring(19);
         const buf = String.UTF8.encode(raw);
@@ -99,12 +119,12 @@ export class LightGBMFormat extends FormatModule {
         meta.set("pandas_categorical", v ? v : new JStr(raw));
         continue;
       }
-      if (section == 2 && text.length && importances.size < MAX_SECTION_KEYS) {
+      if (st.section == 2 && text.length && importances.size < MAX_SECTION_KEYS) {
         const eq = text.lastIndexOf("=");
         if (eq > 0) importances.set(text.substring(0, eq), new JStr(text.substring(eq + 1)));
         continue;
       }
-      if (section == 3 && text.startsWith("[") && params.size < MAX_SECTION_KEYS) {
+      if (st.section == 3 && text.startsWith("[") && params.size < MAX_SECTION_KEYS) {
         const colon = text.indexOf(": ");
         if (colon > 1 && text.endsWith("]")) params.set(text.substring(1, colon), new JStr(text.substring(colon + 2, text.length - 1)));
       }
@@ -119,11 +139,11 @@ export class LightGBMFormat extends FormatModule {
     if (names && mfi && <i64>names.length != <i64>mfi.asF64() + 1) {
       idx.addFinding(SEV_LOW, "feature-count", "lightgbm: feature_names lists " + names.length.toString() + " names but max_feature_idx declares " + (<i64>mfi.asF64() + 1).toString() + " features; LightGBM refuses the model.", "feature_names");
     }
-    meta.setInt("num_trees", trees);
-    meta.setBool("has_categorical_splits", categorical);
-    meta.setBool("has_parameters_section", paramsSeen);
+    meta.setInt("num_trees", st.trees);
+    meta.setBool("has_categorical_splits", st.categorical);
+    meta.setBool("has_parameters_section", st.paramsSeen);
     meta.setBool("has_pandas_categorical", meta.has("pandas_categorical"));
-    if (!endOfTrees && trees > 0) idx.addFinding(SEV_LOW, "truncated-model", "lightgbm: the tree section has no \"end of trees\" line; the file may be cut short.", "");
+    if (!st.endOfTrees && st.trees > 0) idx.addFinding(SEV_LOW, "truncated-model", "lightgbm: the tree section has no \"end of trees\" line; the file may be cut short.", "");
     if (importances.size) meta.set("feature_importances", importances);
     if (params.size) meta.set("parameters", params);
     return ST_DONE;

@@ -99,6 +99,29 @@ export function w2vKind(p: usize, n: usize, h: W2vHeader, fileSize: u64): i32 {
   return next == 0x0a || next > 0x20 ? 1 : 0;
 }
 
+class W2vProgress {
+  row: u64 = 0;
+  pos: u64 = 0;
+  plan: Plan = new Plan();
+  first: string[] = [];
+}
+
+function progress(ctx: Context, h: W2vHeader): W2vProgress {
+  const key = "word2vec:progress";
+  if (ctx.memo.has(key)) return changetype<W2vProgress>(ctx.memo.get(key));
+  const pr = new W2vProgress();
+  pr.pos = <u64>h.length;
+  pr.plan.storage = DT_F32;
+  ctx.memo.set(key, pr);
+  return pr;
+}
+
+function firstToken(p: usize, n: usize): string {
+  let k: usize = 0;
+  while (k < n && load<u8>(p + k) != 0x20) k++;
+  return decodeWord(p, k);
+}
+
 export class Word2VecFormat extends FormatModule {
   get id(): string { return "word2vec"; }
 
@@ -129,13 +152,16 @@ export class Word2VecFormat extends FormatModule {
     return kind == 2 ? this.text(ctx, h) : this.binary(ctx, h);
   }
 
+  // Rows are walked once: progress is kept in ctx.memo at each row start, so a re-run after a
+  // cache miss resumes there instead of re-reading the file from the top (a multi-GB file
+  // would otherwise cost a quadratic walk and outgrow the window cache).
   private binary(ctx: Context, h: W2vHeader): i32 {
-    const c = new Cursor(ctx, 0, <u64>h.length);
+    const pr = progress(ctx, h);
+    const c = new Cursor(ctx, 0, pr.pos);
     const rowBytes = h.dim * 4;
-    const plan = new Plan();
-    plan.storage = DT_F32;
-    const first = new Array<string>();
-    for (let i: u64 = 0; i < h.vocab; i++) {
+    for (let i: u64 = pr.row; i < h.vocab; i++) {
+      pr.row = i;
+      pr.pos = c.pos;
       // gensim strips newlines before a word (the optional '\n' after each row).
       while (true) {
         const b = c.byte();
@@ -147,28 +173,33 @@ export class Word2VecFormat extends FormatModule {
       const n = c.until(0x20, MAX_WORD_BYTES);
       if (n == -2) return ctx.fail(E_CORRUPT, "word2vec: word " + i.toString() + " has no space within " + MAX_WORD_BYTES.toString() + " bytes", at);
       if (n < 0) return c.ended ? this.short(ctx, i, h) : ctx.truncated("word2vec word " + i.toString(), at);
-      if (first.length < FIRST_WORDS) first.push(decodeWord(c.lastPtr, <usize>n));
       if (rowBytes > c.remaining) return this.short(ctx, i, h);
-      plan.segments.push(Segment.raw(0, c.pos, rowBytes));
+      if (pr.first.length < FIRST_WORDS) pr.first.push(decodeWord(c.lastPtr, <usize>n));
+      pr.plan.segments.push(Segment.raw(0, c.pos, rowBytes));
       c.skip(rowBytes);
     }
+    pr.row = h.vocab;
+    pr.pos = c.pos;
     let trailing = c.remaining;
     if (trailing == 1) {
       const b = c.byte();
+      if (b < 0) return ctx.truncated("the end of the word2vec file", c.pos);
       if (b == 0x0a) trailing = 0;
     }
     if (trailing > 0) ctx.index.addFinding(SEV_LOW, "trailing-bytes", "word2vec: " + trailing.toString() + " bytes follow the last vector; readers ignore them.", "offset " + c.pos.toString());
-    ctx.index.metadata.set("first_words", strArray(first));
+    ctx.index.metadata.set("first_words", strArray(pr.first));
     const t = new Tensor("vectors", DT_F32, [h.vocab, h.dim], h.vocab * rowBytes);
-    t.plan = plan;
+    t.plan = pr.plan;
     ctx.index.addTensor(t);
     return ST_DONE;
   }
 
   private text(ctx: Context, h: W2vHeader): i32 {
-    const c = new Cursor(ctx, 0, <u64>h.length);
-    const first = new Array<string>();
-    for (let i: u64 = 0; i < h.vocab; i++) {
+    const pr = progress(ctx, h);
+    const c = new Cursor(ctx, 0, pr.pos);
+    for (let i: u64 = pr.row; i < h.vocab; i++) {
+      pr.row = i;
+      pr.pos = c.pos;
       const at = c.pos;
       const n = c.until(0x0a, MAX_WORD_BYTES + h.dim * 64);
       if (n == -2) return ctx.fail(E_CORRUPT, "word2vec: line " + (i + 2).toString() + " is too long", at);
@@ -176,16 +207,17 @@ export class Word2VecFormat extends FormatModule {
         if (!c.ended) return ctx.truncated("word2vec line " + (i + 2).toString(), at);
         // The last line may lack its newline.
         if (i + 1 != h.vocab || c.remaining == 0) return this.short(ctx, i, h);
+        const p = c.peek(c.remaining);
+        if (!p) return ctx.truncated("word2vec line " + (i + 2).toString(), at);
+        if (pr.first.length < FIRST_WORDS) pr.first.push(firstToken(p, <usize>c.remaining));
         c.skip(c.remaining);
         break;
       }
-      if (first.length < FIRST_WORDS) {
-        let k: usize = 0;
-        while (k < <usize>n && load<u8>(c.lastPtr + k) != 0x20) k++;
-        first.push(decodeWord(c.lastPtr, k));
-      }
+      if (pr.first.length < FIRST_WORDS) pr.first.push(firstToken(c.lastPtr, <usize>n));
     }
-    ctx.index.metadata.set("first_words", strArray(first));
+    pr.row = h.vocab;
+    pr.pos = c.pos;
+    ctx.index.metadata.set("first_words", strArray(pr.first));
     const t = new Tensor("vectors", DT_F32, [h.vocab, h.dim], h.vocab * h.dim * 4);
     const plan = new Plan();
     plan.storage = DT_F32;

@@ -202,18 +202,24 @@ def test_convert_streams_safetensors_and_reads_back():
 
 
 def test_convert_is_byte_identical_to_the_typescript_writer():
-    # tests/hosts/run.sh writes the TypeScript SDK's conversion next to the fixtures' copy.
-    ref = os.environ.get("OMNIMODEL_TS_CONVERTED")
-    bio = io.BytesIO()
-    omnimodel.convert(fixture("mixed.safetensors"), bio)
-    data = bio.getvalue()
-    header_len = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + header_len])
-    assert list(header)[0] == "__metadata__" and header["__metadata__"]["producer"] == "generate.py"
-    assert (8 + header_len) % 8 == 0
-    if ref:
-        with open(ref, "rb") as f:
-            assert f.read() == data
+    # tests/hosts/run.sh converts every fixture with the TypeScript SDK into this directory.
+    ref_dir = os.environ.get("OMNIMODEL_TS_CONVERTED_DIR")
+    compared = 0
+    for case in FACTS:
+        if "error" in case:
+            continue
+        bio = io.BytesIO()
+        omnimodel.convert(os.path.join(ROOT, case["file"]), bio)
+        data = bio.getvalue()
+        header_len = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8:8 + header_len])
+        assert list(header)[0] == "__metadata__" and header["__metadata__"]["format"] == case["format"]
+        assert (8 + header_len) % 8 == 0
+        if ref_dir:
+            with open(os.path.join(ref_dir, os.path.basename(case["file"]) + ".safetensors"), "rb") as f:
+                assert f.read() == data, case["file"]
+            compared += 1
+    assert compared > 0 or not ref_dir
 
 
 def test_typed_errors():

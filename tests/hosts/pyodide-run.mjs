@@ -20,17 +20,18 @@ py.FS.mkdirTree(root);
 py.mountNodeFS(root, root);
 py.globals.set("TEST_FILE", join(root, "python", "tests", "test_omnimodel.py"));
 py.globals.set("REPO", root);
-// The TypeScript SDK's conversion of a fixture, to compare bytes with the Python writer's.
-const tsConverted = process.env.OMNIMODEL_TS_CONVERTED;
+// The TypeScript SDK's conversions of the fixtures, to compare bytes with the Python writer's.
+const tsConverted = process.env.OMNIMODEL_TS_CONVERTED_DIR;
 if (tsConverted) {
-  py.FS.writeFile("/tmp/ts-converted.safetensors", new Uint8Array(readFileSync(tsConverted)));
-  py.globals.set("TS_CONVERTED", "/tmp/ts-converted.safetensors");
+  py.FS.mkdirTree("/tmp/ts-converted");
+  py.mountNodeFS("/tmp/ts-converted", tsConverted);
+  py.globals.set("TS_CONVERTED", "/tmp/ts-converted");
 } else py.globals.set("TS_CONVERTED", "");
 const result = await py.runPythonAsync(`
 import os, sys, time, traceback, importlib.util
 os.environ["OMNIMODEL_REPO"] = REPO
 if TS_CONVERTED:
-    os.environ["OMNIMODEL_TS_CONVERTED"] = TS_CONVERTED
+    os.environ["OMNIMODEL_TS_CONVERTED_DIR"] = TS_CONVERTED
 spec = importlib.util.spec_from_file_location("test_omnimodel", TEST_FILE)
 mod = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)

@@ -83,3 +83,23 @@ describe("sentencepiece: agrees with protobufjs and the corpus manifest", () => 
     await expect(open(w.finish(), { name: "x.model", format: "sentencepiece" })).rejects.toMatchObject({ code: "CORRUPT" });
   });
 });
+
+describe("sentencepiece: fuzz", () => {
+  it("mutated models give indexes or typed errors", async () => {
+    let s = 99;
+    const r = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+    const orig = readFileSync(join(DIR, "bpe.model"));
+    for (let i = 0; i < 200; i++) {
+      const b = Uint8Array.from(orig);
+      const bytes = i % 4 === 0 ? b.subarray(0, Math.floor(r() * b.length)) : b;
+      if (i % 4 !== 0) for (let k = 0; k < 1 + (i % 3); k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+      try {
+        const m = await open(bytes, { name: "x.model", format: "sentencepiece" });
+        for (const t of m.tensors) await t.read();
+        await m.close();
+      } catch (e: any) {
+        expect(e.constructor.name, String(e.stack)).toBe("OmnimodelError");
+      }
+    }
+  });
+});

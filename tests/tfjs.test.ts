@@ -73,3 +73,26 @@ describe("tfjs: bad manifests", () => {
     expect((await run(model([w("a", [1])], ["gone.bin"]), {})).findings).toContain("medium:weight-shard-missing");
   });
 });
+
+describe("tfjs: fuzz", () => {
+  it("mutated manifests give indexes or typed errors", async () => {
+    let s = 7;
+    const r = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
+    const dir = join(DIR, "layers");
+    const orig = readFileSync(join(dir, "model.json"));
+    const siblings = new Map(["group1-shard1of2.bin", "group1-shard2of2.bin", "group2-shard1of1.bin"].map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))] as [string, Uint8Array]));
+    for (let i = 0; i < 200; i++) {
+      const b = Uint8Array.from(orig);
+      const bytes = i % 4 === 0 ? b.subarray(0, Math.floor(r() * b.length)) : b;
+      // Digits mutate shapes and sizes; other bytes break the JSON or the names.
+      if (i % 4 !== 0) for (let k = 0; k < 1 + (i % 3); k++) b[Math.floor(r() * b.length)] = i % 2 ? 0x30 + Math.floor(r() * 10) : Math.floor(r() * 256);
+      try {
+        const m = await open(bytes, { name: "model.json", format: "tfjs", siblings });
+        for (const t of m.tensors) { try { await t.read(); } catch (e: any) { expect(e.code).toBe("UNREADABLE"); } }
+        await m.close();
+      } catch (e: any) {
+        expect(e.constructor.name, String(e.stack)).toBe("OmnimodelError");
+      }
+    }
+  });
+});

@@ -76,18 +76,20 @@ export class SentencePieceFormat extends FormatModule {
     meta.setInt("vocab_size", pieces.length);
     const trainer = new JObj();
     const tf = m.last(2);
-    let modelType = 1;
+    // Without a trainer_spec every field takes its proto2 default.
+    let tm = new PbMsg();
     if (tf !== null) {
-      const tm = subMsg(tf, err, "TrainerSpec");
-      if (tm === null) return ctx.fail(err.code, err.message, err.offset);
-      modelType = tm.i32v(3, 1);
-      trainerSpec(tm, trainer);
+      const parsed = subMsg(tf, err, "TrainerSpec");
+      if (parsed === null) return ctx.fail(err.code, err.message, err.offset);
+      tm = parsed;
     }
+    const modelType = tm.i32v(3, 1);
+    trainerSpec(tm, trainer);
     meta.setStr("model_type", modelType > 0 && modelType < MODEL_TYPES.length ? MODEL_TYPES[modelType] : modelType.toString());
-    meta.set("unk_id", trainer.get("unk_id")!);
-    meta.set("bos_id", trainer.get("bos_id")!);
-    meta.set("eos_id", trainer.get("eos_id")!);
-    meta.set("pad_id", trainer.get("pad_id")!);
+    meta.setInt("unk_id", tm.i32v(40, 0));
+    meta.setInt("bos_id", tm.i32v(41, 1));
+    meta.setInt("eos_id", tm.i32v(42, 2));
+    meta.setInt("pad_id", tm.i32v(43, -1));
     meta.set("trainer_spec", trainer);
     const nf = m.last(3);
     if (nf !== null) {

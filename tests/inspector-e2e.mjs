@@ -608,6 +608,50 @@ describe("inspector page in headless Chromium", () => {
     }
   });
 
+  it("exports go through the File System Access API when the browser has it", async () => {
+    // a stand-in for the save dialog: records what the page writes, or plays a user who cancels
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      window.__saved = { name: null, parts: [], closed: false };
+      window.__cancelPicker = false;
+      Object.defineProperty(window, "showSaveFilePicker", {
+        configurable: true,
+        value: async ({ suggestedName }) => {
+          if (window.__cancelPicker) throw new DOMException("cancelled", "AbortError");
+          window.__saved.name = suggestedName;
+          return {
+            createWritable: async () => ({
+              write: async (b) => { window.__saved.parts.push(Array.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength))); },
+              close: async () => { window.__saved.closed = true; },
+              abort: async () => {},
+            }),
+          };
+        },
+      });
+    });
+    await page.goto(base);
+    await page.waitForFunction(() => document.getElementById("engine")?.textContent?.startsWith("core ready"));
+    const st = parseSafetensors(new Uint8Array(readFileSync(MEL)));
+    await dropFiles(page, [{ path: MEL }]);
+    await waitOpened(page);
+    let downloads = 0;
+    page.on("download", () => downloads++);
+    await page.evaluate(() => (window.__cancelPicker = true));
+    await page.click("#export-safetensors");
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.__saved.parts.length), 0, "a cancelled dialog writes nothing");
+    await page.evaluate(() => (window.__cancelPicker = false));
+    await page.click("#export-safetensors");
+    await page.waitForFunction(() => window.__saved.closed, null, { timeout: 30_000 });
+    const saved = await page.evaluate(() => window.__saved);
+    assert.equal(saved.name, "candle-whisper-mel_filters.export.safetensors");
+    const back = parseSafetensors(new Uint8Array(saved.parts.flat()));
+    assert.equal(back.tensors.length, st.tensors.length);
+    for (const want of st.tensors) assert.ok(Buffer.from(back.tensors.find((x) => x.name === want.name).data).equals(Buffer.from(want.data)));
+    assert.equal(downloads, 0, "no Blob download when the file was written in place");
+    await page.close();
+  });
+
   it("a broken file shows the core's error, not a crash", async () => {
     const page = await newPage();
     const bad = readFileSync(MEL).subarray(0, 40); // header length points past the end

@@ -86,6 +86,22 @@ describe("legacy headers that are not models or are broken", () => {
     });
   }
 
+  it("many near-valid records do not make the record scan quadratic", async () => {
+    // 60,000 tiny F32 records and one stray byte at the end: no offset chains to EOF. Walking
+    // each candidate's chain anew would take ~1.8e9 record steps; the scan must stay linear.
+    const rec = Buffer.concat([Buffer.from([0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), Buffer.from("a"), Buffer.alloc(4)]);
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(0x67676d6c, 0);
+    const file = Buffer.concat([head, ...new Array(60000).fill(rec), Buffer.from([1])]);
+    const { open } = await sdk();
+    const t0 = Date.now();
+    const m = await open(file, { name: "model.bin" });
+    expect(m.tensors.length).toBe(0);
+    expect(m.metadata.kind).toBe("unknown");
+    await m.close();
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
   it("a GGJT tensor record with a bad type id names the record", async () => {
     const { open } = await sdk();
     const good = readFileSync(join(dir, "ggjt-v3.bin"));

@@ -86,11 +86,16 @@ export class GGMLFormat extends FormatModule {
 // Parses records from `off` to the end of the file. Returns the records, or null when a record
 // is implausible or the chain does not end exactly at EOF (`ctx.pending()` tells a cache miss).
 // `strict` reports the first broken rule as the error instead of returning null quietly.
-function chain(ctx: Context, off: u64, era: i32, align32: bool, strict: bool): Record[] | null {
+// `dead` (scan only) holds record positions of chains that already failed: a chain reaching one
+// fails the same way, so each position is walked once and the scan stays linear.
+function chain(ctx: Context, off: u64, era: i32, align32: bool, strict: bool, dead: Set<u64> | null = null): Record[] | null {
   const size = ctx.size;
   const out = new Array<Record>();
   let pos = off;
   while (pos < size) {
+    if (dead !== null) {
+      if (dead.has(pos)) { markDead(dead, off); return null; }
+    }
     if (out.length >= MAX_RECORDS) { if (strict) ctx.fail(E_LIMIT, "ggml: more than " + MAX_RECORDS.toString() + " tensor records", pos); return null; }
     if (size - pos < 12) { if (strict) ctx.fail(E_INVALID_HEADER, "ggml: " + (size - pos).toString() + " stray bytes after the last tensor", pos); return null; }
     const h = ctx.view(pos, 12);
@@ -134,9 +139,19 @@ function chain(ctx: Context, off: u64, era: i32, align32: bool, strict: bool): R
       return null;
     }
     out.push(new Record(name, ne, type, rawType, data, nbytes));
+    if (dead !== null) lastStarts.push(pos);
     pos = data + nbytes;
   }
   return out;
+}
+
+// Record starts of the chain being walked by the scan (see `dead`).
+const lastStarts = new Array<u64>();
+
+function markDead(dead: Set<u64>, off: u64): void {
+  for (let i = 0; i < lastStarts.length; i++) dead.add(lastStarts[i]);
+  dead.add(off);
+  lastStarts.length = 0;
 }
 
 function overflowSafeProduct(ne: u64[]): u64 {
@@ -249,15 +264,18 @@ function indexUnversioned(ctx: Context): i32 {
   let era = ERA_CURRENT;
   let from: u64 = 8;
   let win: u64 = size < SCAN_FIRST ? size : SCAN_FIRST;
+  const dead = [new Set<u64>(), new Set<u64>(), new Set<u64>()]; // per era
   while (start == size) {
     const w = ctx.view(0, win);
     if (!w) return ctx.truncated("the header", 0);
     for (let e = ERA_CURRENT; e <= ERA_V1 && start == size; e++) {
       for (let p: u64 = from; p + 12 <= win; p++) {
-        if (!plausibleRecord(w, win, p, size, e)) continue;
-        const r = chain(ctx, p, e, false, false);
+        if (!plausibleRecord(w, win, p, size, e) || dead[e].has(p)) continue;
+        lastStarts.length = 0;
+        const r = chain(ctx, p, e, false, false, dead[e]);
         if (ctx.pending()) return ctx.truncated("the tensor records", p);
         if (r !== null) { start = p; recs = r; era = e; break; }
+        markDead(dead[e], p);
       }
     }
     if (win >= size || win >= SCAN_WINDOW) break;

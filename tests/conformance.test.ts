@@ -5,7 +5,7 @@ import { join, basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, sdk } from "./helpers/core.js";
 // @ts-ignore plain JS shared with the other JavaScript hosts
-import { checkAll, mismatches, observe } from "./conformance/check.mjs";
+import { checkAll, mismatches, observe, siblingsOf } from "./conformance/check.mjs";
 
 const facts = JSON.parse(readFileSync(join(ROOT, "tests", "conformance", "facts.json"), "utf8"));
 
@@ -26,7 +26,8 @@ describe("host conformance (Node)", () => {
 
   it("every case from bytes", async () => {
     const { open } = await sdk();
-    const r = await checkAll(open, facts, (f: string) => new Uint8Array(readFileSync(join(ROOT, f))), (f: string) => ({ name: basename(f) }));
+    const load = (f: string) => new Uint8Array(readFileSync(join(ROOT, f)));
+    const r = await checkAll(open, facts, load, async (f: string, c: any) => ({ name: basename(f), siblings: await siblingsOf(c, load) }));
     expect(r.failures).toEqual({});
     expect(r.passed).toBe(facts.cases.length);
   });

@@ -7,5 +7,6 @@ export function checkAll(
   open: (input: any, options?: any) => Promise<any>,
   facts: any,
   input: (file: string) => unknown,
-  options?: (file: string) => object,
+  options?: (file: string, c: any) => object | Promise<object>,
 ): Promise<{ passed: number; failed: number; failures: Record<string, string[]> }>;
+export function siblingsOf<T>(c: any, load: (file: string) => T | Promise<T>): Promise<Map<string, T>>;

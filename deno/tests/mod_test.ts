@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { convert, FileSource, OmnimodelError, open, resolveInside, scan } from "../mod.ts";
 // @ts-types="./check.d.ts"
-import { checkAll, mismatches, observe } from "../../tests/conformance/check.mjs";
+import { checkAll, mismatches, observe, siblingsOf } from "../../tests/conformance/check.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const FIX = `${ROOT}/tests/fixtures/hosts`;
@@ -27,9 +27,11 @@ Deno.test("conformance: every fixture from a path", async () => {
 });
 
 Deno.test("conformance: every fixture from bytes and from a Blob", async () => {
-  const bytes = await checkAll(open, facts, (f: string) => Deno.readFileSync(`${ROOT}/${f}`), (f: string) => ({ name: f.split("/").pop() }));
+  const load = (f: string) => Deno.readFileSync(`${ROOT}/${f}`);
+  const blob = (f: string) => new Blob([load(f)]);
+  const bytes = await checkAll(open, facts, load, async (f: string, c: unknown) => ({ name: f.split("/").pop(), siblings: await siblingsOf(c, load) }));
   assert.deepEqual(bytes.failures, {});
-  const blobs = await checkAll(open, facts, (f: string) => new Blob([Deno.readFileSync(`${ROOT}/${f}`)]), (f: string) => ({ name: f.split("/").pop() }));
+  const blobs = await checkAll(open, facts, blob, async (f: string, c: unknown) => ({ name: f.split("/").pop(), siblings: await siblingsOf(c, blob) }));
   assert.deepEqual(blobs.failures, {});
 });
 

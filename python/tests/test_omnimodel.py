@@ -99,7 +99,11 @@ def test_conformance_from_bytes():
     for case in FACTS:
         with open(os.path.join(ROOT, case["file"]), "rb") as f:
             data = f.read()
-        got = mismatches(case, observe(data, name=os.path.basename(case["file"])))
+        siblings = {}
+        for s in case.get("siblings", []):
+            with open(os.path.join(ROOT, os.path.dirname(case["file"]), s), "rb") as f:
+                siblings[s] = f.read()
+        got = mismatches(case, observe(data, name=os.path.basename(case["file"]), siblings=siblings))
         if got:
             bad[case["file"]] = got
     assert not bad, bad

@@ -64,16 +64,26 @@ export function mismatches(fact, obs) {
 
 /**
  * Checks every case. `input(file)` gives what to pass to open() for a repository-relative path
- * (a path, bytes, a Blob, a URL). Returns { passed, failed, failures: {file: [sentences]} }.
+ * (a path, bytes, a Blob, a URL); `options(file, case)` the open() options (e.g. the case's
+ * `siblings`, files next to it that it refers to, for in-memory inputs).
+ * Returns { passed, failed, failures: {file: [sentences]} }.
  */
 export async function checkAll(open, facts, input, options = () => ({})) {
   const failures = {};
   let passed = 0;
   for (const c of facts.cases) {
     const file = c.file;
-    const got = mismatches(c, await observe(open, await input(file), options(file)));
+    const got = mismatches(c, await observe(open, await input(file), await options(file, c)));
     if (got.length) failures[file] = got;
     else passed++;
   }
   return { passed, failed: Object.keys(failures).length, failures };
+}
+
+/** The case's sibling files as a Map of relative path -> what `load(repositoryPath)` returns. */
+export async function siblingsOf(c, load) {
+  const dir = c.file.slice(0, c.file.lastIndexOf("/") + 1);
+  const m = new Map();
+  for (const s of c.siblings ?? []) m.set(s, await load(dir + s));
+  return m;
 }

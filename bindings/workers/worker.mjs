@@ -10,6 +10,9 @@ import { init, open, OmnimodelError } from "omnimodel";
 const json = (body, status = 200, headers = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
+// One core per isolate, instantiated on the first request (init(wasm) would start a new one).
+let core;
+
 export default {
   async fetch(request) {
     const u = new URL(request.url);
@@ -17,7 +20,7 @@ export default {
     if (request.method !== "GET" || !["/inspect", "/values"].includes(u.pathname) || !target) {
       return json({ error: "usage: GET /inspect?url=URL or /values?url=URL&tensor=NAME&n=8" }, 400);
     }
-    const core = await init(wasm);
+    core ??= await init(wasm);
     try {
       const m = await open(target);
       try {

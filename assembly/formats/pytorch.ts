@@ -10,6 +10,8 @@ import { Context, ST_DONE } from "../core/context";
 import { E_CORRUPT, E_INVALID_HEADER, E_LIMIT, E_TRUNCATED } from "../core/errors";
 import { Plan, Segment, SEV_HIGH, SEV_LOW, SEV_MEDIUM } from "../core/model";
 import { resolveMember, ZipArchive, ZipEntry } from "../containers/zip";
+import { isTarHeader, openTar } from "../containers/tar";
+import { PickleMachine, Status } from "../pickle/machine";
 import { decodePrefix } from "../containers/prefix";
 import { FormatModule, Sniff, SNIFF_MAGIC, SNIFF_NO } from "./format";
 import { ZipFlavor } from "./zipflavor";
@@ -264,3 +266,112 @@ export class PyTorchLegacyFormat extends FormatModule {
 }
 
 export { E_INVALID_HEADER };
+
+// ------------------------------------------------------------------------------------------------
+// Tar format ("PyTorch v0.1.1", torch <= 0.1.10): members sys_info, pickle, storages, tensors.
+// torch.load still reads it. Every pickle in it is scanned: the main object, and the pickles
+// interleaved with raw bytes in `storages` (count, then per storage (key, location, type) + i64
+// element count + data, then the views) and `tensors` (count, then per tensor a pickle and a
+// fixed binary record). Tensor values are not extracted from this format.
+
+const TAR_MEMBERS: string[] = ["sys_info", "pickle", "storages", "tensors"];
+
+function tarName(s: Sniff): string {
+  let n = "";
+  for (let i: usize = 0; i < 100 && i < s.headLen; i++) {
+    const c = load<u8>(s.head + i);
+    if (c == 0) break;
+    n += String.fromCharCode(c);
+  }
+  return n;
+}
+
+export class PyTorchTarFormat extends FormatModule {
+  get id(): string { return "pytorch-tar"; }
+
+  sniff(s: Sniff): i32 {
+    if (s.headLen < 512 || !isTarHeader(s.head, s.headLen)) return SNIFF_NO;
+    return TAR_MEMBERS.includes(tarName(s)) ? SNIFF_MAGIC : SNIFF_NO;
+  }
+
+  index(ctx: Context): i32 {
+    const t = openTar(ctx, 0, false);
+    if (t.status != ST_DONE) return t.status;
+    const w = t.walker!;
+    ctx.index.format = "pytorch";
+    ctx.index.formatVersion = "tar";
+    let found = 0;
+    for (let i = 0; i < w.entries.length; i++) {
+      const e = w.entries[i];
+      if (!e.isFile() || !TAR_MEMBERS.includes(e.name)) continue;
+      found++;
+      if (e.size == 0 || e.size > MAX_PICKLE_BYTES) continue;
+      const p = ctx.view(e.dataOffset, e.size);
+      if (!p) return ctx.truncated("a tar member", e.dataOffset);
+      const st = this.scanMember(ctx, e.name, p, <usize>e.size);
+      if (st != ST_DONE) return st;
+    }
+    if (found < 3) ctx.index.addFinding(SEV_MEDIUM, "pytorch-tar-incomplete", "a PyTorch tar archive without all of sys_info, pickle, storages and tensors", "");
+    ctx.index.addFinding(SEV_LOW, "pytorch-tar-values", "tensor values of the pre-0.2 tar format are not extracted; every pickle in it is scanned", "");
+    return ST_DONE;
+  }
+
+  // Runs the pickles of one member; storages/tensors interleave them with binary records.
+  private scanMember(ctx: Context, name: string, p: usize, n: usize): i32 {
+    let off: usize = 0;
+    let count: i64 = -1;
+    let k: i64 = 0;
+    while (off < n) {
+      const m = new PickleMachine();
+      m.total = <u64>(n - off);
+      const st = m.feed(p + off, n - off, true);
+      const o = foldAndScan(m, p + off, n - off);
+      addFindings(ctx.index, o.report, name + " @" + off.toString());
+      if (name == "pickle" || name == "sys_info") {
+        ctx.index.metadata.set(name == "pickle" ? "objects" : "sys_info", o.fold.metadata);
+        if (name == "pickle") ctx.index.metadata.set("pickle", pickleFacts(o));
+      }
+      if (st != Status.STOP) break;
+      off += m.consumed;
+      if (name == "pickle" || name == "sys_info") break;
+      const g = m.g;
+      const root = g.roots[0];
+      if (count < 0) {
+        // the first pickle is the record count
+        if (!g.isInt(root)) break;
+        count = g.intOf(root);
+        continue;
+      }
+      if (k >= count) break; // storage views (storages) or nothing (tensors)
+      k++;
+      if (name == "storages") {
+        // (key, location, storage_type) + i64 numel + numel * element size
+        const tup = g.seq(root);
+        if (!tup || tup.length < 3 || off + 8 > n) break;
+        const es = storageElemBytes(g.globalName(tup[2]));
+        const numel = load<u64>(p + off);
+        off += 8;
+        if (es == 0 || numel > <u64>(n - off) / <u64>es) { ctx.index.addFinding(SEV_MEDIUM, "pytorch-tar-storage", "storage record " + k.toString() + " does not fit its member", name); break; }
+        off += <usize>(numel * <u64>es);
+      } else {
+        // i32 ndim + 4 pad + ndim sizes + ndim strides + i64 offset
+        if (off + 8 > n) break;
+        const nd = load<i32>(p + off);
+        if (nd < 0 || nd > 64) break;
+        const rec = 8 + <usize>nd * 16 + 8;
+        if (off + rec > n) break;
+        off += rec;
+      }
+    }
+    return ST_DONE;
+  }
+}
+
+function storageElemBytes(cls: string): i32 {
+  const short = cls.startsWith("torch.") ? cls.substring(6) : cls;
+  if (short == "DoubleStorage" || short == "LongStorage") return 8;
+  if (short == "FloatStorage" || short == "IntStorage") return 4;
+  if (short == "HalfStorage" || short == "ShortStorage") return 2;
+  if (short == "CharStorage" || short == "ByteStorage") return 1;
+  return 0;
+}

@@ -33,7 +33,7 @@ import { TfCheckpointFormat } from "./tf-checkpoint";
 import { SentencePieceFormat } from "./sentencepiece";
 import { TfjsFormat } from "./tfjs";
 import { PickleFormat } from "./pickle";
-import { PyTorchLegacyFormat } from "./pytorch";
+import { PyTorchLegacyFormat, PyTorchTarFormat } from "./pytorch";
 import { JoblibFormat } from "./joblib";
 import { FastTextFormat } from "./fasttext";
 import { Word2VecFormat } from "./word2vec";
@@ -58,6 +58,7 @@ export const FORMATS: FormatModule[] = [
   new SentencePieceFormat(),
   new TfjsFormat(),
   new PyTorchLegacyFormat(),
+  new PyTorchTarFormat(),
   new JoblibFormat(),
   new PickleFormat(),
   new FastTextFormat(),

@@ -97,7 +97,9 @@ const CRITICAL_MODULES: string[] = [
   "torch._dynamo", "torch.utils.collect_env", "torch.utils.bottleneck", "torch.serialization", "torch.storage",
   "torch.utils._config_module", "torch.utils.data.datapipes", "torch.package", "torch.distributed",
   "numpy.f2py", "numpy.testing", "numpy.distutils", "numpy.lib.utils", "numpy.load", "pandas.io", "pandas.read_pickle",
-  "doctest", "fickling", "picklescan", "modelscan", "modelaudit", "keras.models", "tensorflow.io", "io", "_io", "glob", "zipfile",
+  "doctest", "_interpreters", "_xxsubinterpreters", "interpreters", "unittest.mock", "_imp", "_frozen_importlib",
+  "_frozen_importlib_external", "fileinput", "concurrent.futures", "zipapp", "sqlite3", "_sqlite3", "_signal", "_ctypes",
+  "_socket", "_ssl", "_posixshmem", "_multiprocessing", "_winreg", "nturl2path", "_bootlocale", "fickling", "picklescan", "modelscan", "modelaudit", "keras.models", "tensorflow.io", "io", "_io", "glob", "zipfile",
   "tarfile", "gzip", "bz2", "lzma", "logging", "smtpd", "cgi", "xml", "ast", "dis", "linecache", "tokenize",
   "sqlite3", "winreg", "_winapi", "msvcrt", "nturl2path", "pyexpat", "urllib3", "selectors", "select",
 ];
@@ -201,6 +203,17 @@ export function classifyGlobal(module: string, name: string, gflags: u32): Verdi
       v.severity = Severity.CRITICAL;
       v.reason = "imports from " + CRITICAL_MODULES[i] + " (process, file, network or code access)";
       return v;
+    }
+  }
+  // C accelerator modules: "_socket" is socket, "_ctypes" is ctypes
+  if (module.startsWith("_") && !module.startsWith("__")) {
+    const bare = normalizeName(module.substring(1), name);
+    for (let i = 0; i < CRITICAL_MODULES.length; i++) {
+      if (startsWithModule(bare, CRITICAL_MODULES[i])) {
+        v.severity = Severity.CRITICAL;
+        v.reason = "imports from " + module + " (the C module behind " + CRITICAL_MODULES[i] + ")";
+        return v;
+      }
     }
   }
   // Every component of the dotted path (module parts and name parts).

@@ -85,7 +85,7 @@ export class TfjsFormat extends FormatModule {
       if (o.has("weightsManifest")) return ctx.fail(E_INVALID_JSON, "tfjs: weightsManifest is not an array", 0);
       return ST_DONE;
     }
-    const names = new Array<string>();
+    const names = new Set<string>(); // a set: manifests may list a million weights
     const files = new JObj();
     for (let g = 0; g < wm.length; g++) {
       const gv = wm.at(g).asObj();
@@ -123,13 +123,13 @@ export class TfjsFormat extends FormatModule {
       }
       let pos: u64 = 0;
       for (let w = 0; w < weights.length; w++) {
-        if (names.length >= MAX_WEIGHTS) return ctx.fail(E_LIMIT, "tfjs: more than " + MAX_WEIGHTS.toString() + " weights", 0);
+        if (names.size >= MAX_WEIGHTS) return ctx.fail(E_LIMIT, "tfjs: more than " + MAX_WEIGHTS.toString() + " weights", 0);
         const wv = weights.at(w).asObj();
         if (wv === null) return ctx.fail(E_INVALID_JSON, "tfjs: a weight entry is not an object", 0);
         const name = wv.getStr("name");
         if (name === null) return ctx.fail(E_INVALID_JSON, "tfjs: a weight has no name", 0);
-        if (names.includes(name)) return ctx.fail(E_DUPLICATE, "tfjs: weight \"" + name + "\" appears twice", 0);
-        names.push(name);
+        if (names.has(name)) return ctx.fail(E_DUPLICATE, "tfjs: weight \"" + name + "\" appears twice", 0);
+        names.add(name);
         const dtName = wv.getStr("dtype");
         const dt = dtName === null ? -1 : dtypeOf(dtName);
         if (dt != DT_F32 && dt != DT_I32 && dt != DT_BOOL && dt != DT_C64 && dt != DT_STR) return ctx.fail(E_BAD_DTYPE, "tfjs: weight \"" + name + "\" has dtype \"" + (dtName !== null ? dtName! : "") + "\"", 0);

@@ -129,8 +129,10 @@ try {
   // Memory: the core's linear memory, and the whole workerd process (runtime included).
   const peak = pids.reduce((a, p) => a + status(p, "VmHWM"), 0);
   check(wasmMemory > 0 && wasmMemoryAfter <= 64 * 1024 * 1024, `wasm memory ${(wasmMemoryAfter / 2 ** 20).toFixed(1)} MiB`);
-  check(pids.length > 0 && peak < 128 * 1024 * 1024, `workerd peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (idle ${(rssBefore / 2 ** 20).toFixed(0)} MiB)`, { pids });
-  console.log(`workers: first inspect ${firstMs.toFixed(0)} ms incl. workerd start; wasm memory ${(wasmMemoryAfter / 2 ** 20).toFixed(1)} MiB; workerd peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
+  // workerd's RSS counts its own binary and runtime, shared by every isolate; what the requests
+  // added on top of the started runtime is what the 128 MB per-isolate limit is about.
+  check(pids.length > 0 && peak - rssBefore < 128 * 1024 * 1024, `workerd RSS grew ${((peak - rssBefore) / 2 ** 20).toFixed(0)} MiB (peak ${(peak / 2 ** 20).toFixed(0)}, started ${(rssBefore / 2 ** 20).toFixed(0)})`, { pids });
+  console.log(`workers: first inspect ${firstMs.toFixed(0)} ms incl. workerd start; wasm memory ${(wasmMemoryAfter / 2 ** 20).toFixed(1)} MiB; workerd RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB started, ${(peak / 2 ** 20).toFixed(0)} MiB peak`);
 } finally {
   await mf?.dispose();
   await server.close();

@@ -134,6 +134,7 @@ before(async () => {
     if (!existsSync(p)) throw new Error(`${p} is missing: run \`npm run build\` first`);
   }
   if (!existsSync(CORPUS)) throw new Error(`corpus not found at ${CORPUS} (set OMNIMODEL_CORPUS)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH (browsers are never downloaded)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   sdk = await import(join(ROOT, "dist", "bindings", "node-index.js"));
   server = await startServer();

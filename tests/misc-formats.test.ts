@@ -163,6 +163,8 @@ describe("Hugging Face documents and the sharded safetensors index", () => {
       expect(m.tensors.map((t: any) => t.name).sort()).toEqual(Object.keys(e.tensors).sort());
       await checkTensors(m, e.tensors);
       expect(m.findings.filter((f: any) => f.severity !== "info")).toEqual([]);
+      // each shard's __metadata__ as save_file wrote it
+      for (const shard of e.shards) expect((m.metadata.shard_metadata as any)[shard]).toEqual({ format: "np" });
     }));
   for (const file of ["hf-tiny/config.json", "hf-tiny/generation_config.json", "hf-tiny/tokenizer.json", "hf-tiny/tokenizer_config.json"]) {
     it(file, () =>

@@ -90,6 +90,8 @@ export function indexShards(ctx: Context, o: JObj): i32 {
   }
   let format = "";
   const found = new Set<string>();
+  // Each shard's own metadata (safetensors __metadata__, the pickle facts of a torch shard).
+  const shardMeta = new JObj();
   for (let i = 0; i < shards.length; i++) {
     const before = idx.tensors.length;
     const sub = new Index();
@@ -118,6 +120,7 @@ export function indexShards(ctx: Context, o: JObj): i32 {
       idx.findings.push(f);
     }
     for (let k = 0; k < sub.children.length; k++) idx.children.push(sub.children[k]);
+    if (sub.metadata.size) shardMeta.set(shards[i], sub.metadata);
     if (before == idx.tensors.length && sub.tensors.length == 0) idx.addFinding(SEV_LOW, "shard-empty", "shard \"" + shards[i] + "\" holds no tensors.", shards[i]);
   }
   const missing = new Array<string>();
@@ -132,6 +135,7 @@ export function indexShards(ctx: Context, o: JObj): i32 {
   if (meta) m.set("index_metadata", meta!);
   m.set("shards", strArray(shards));
   m.setInt("shard_count", shards.length);
+  if (shardMeta.size) m.set("shard_metadata", shardMeta);
   let total: u64 = 0;
   for (let i = 0; i < idx.tensors.length; i++) total += idx.tensors[i].byteLength;
   m.set("tensor_bytes", new JUint(total));

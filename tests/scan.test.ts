@@ -27,7 +27,6 @@ async function scanOne(path: string) {
 // run as \`it.fails\`: the check must still fail, so a fix shows up as a failing test asking for the
 // entry to be removed. Keys: fixture ids and corpus keys.
 const KNOWN_GAPS: Record<string, string> = {
-  D43: "PyTorch v0.1.1 tar archives are listed as a plain tar; their storages/tensors/pickle members are not unpickled (formats/pytorch)",
   D47a: "zip members that are archives themselves are listed as children but not opened; the SDK has no way to open a child (containers/zip, ts)",
   K03: "a Keras config naming a function outside Keras (module os, class system) is reported medium (keras-custom-class); CVE-2025-1550 runs it despite safe_mode (formats/keras-config)",
 };
@@ -38,7 +37,8 @@ function describeFinding(f: any): string {
 }
 
 describe("malicious fixtures: one or more per pattern", () => {
-  const mal = CASES.filter((c) => c.label === "malicious");
+  // "suspicious" cases (an ONNX custom op domain) are checked at their own, lower, expected level
+  const mal = CASES.filter((c) => c.label === "malicious" || c.label === "suspicious");
   it("covers every pattern 1-50 of the notes", () => {
     const patterns = new Set(mal.map((c) => c.pattern));
     const missing = [];

@@ -76,6 +76,8 @@ def labelled_set(corpus):
             items.append(dict(path=path, name=key, label="benign", category="benign-corpus"))
     cases = json.load(open(os.path.join(ROOT, "tests", "fixtures", "scan", "cases.json")))["cases"]
     for c in cases:
+        if c["label"] not in ("malicious", "benign"):
+            continue  # "suspicious" fixtures are not scored
         items.append(dict(path=os.path.join(ROOT, "tests", "fixtures", "scan", c["file"]), name=c["file"], label=c["label"],
                           category=c["category"], pattern=c.get("pattern"), description=c.get("description")))
     return items
@@ -84,14 +86,16 @@ def labelled_set(corpus):
 # ---------------------------------------------------------------------------------------------- tools
 
 def run_ours(items):
-    proc = subprocess.run(["node", os.path.join(HERE, "ours.mjs")], input=json.dumps([i["path"] for i in items]).encode(),
+    # relative paths (from the repository root) keep machine paths out of messages and results.json
+    rel = {i["path"]: os.path.relpath(i["path"], ROOT) for i in items}
+    proc = subprocess.run(["node", os.path.join(HERE, "ours.mjs")], input=json.dumps(list(rel.values())).encode(),
                           capture_output=True, cwd=ROOT, timeout=1800)
     if proc.returncode != 0:
         sys.exit("omnimodel failed: " + proc.stderr.decode()[-2000:])
     res = json.loads(proc.stdout)
     out = {}
     for i in items:
-        r = res[i["path"]]
+        r = res[rel[i["path"]]]
         out[i["path"]] = dict(detected=r["highest"] in ("critical", "high"), critical=r["highest"] == "critical",
                               level=r["highest"], error=r["error"], detail=r["findings"][:6])
     return out

@@ -94,3 +94,20 @@ describe("shared corpus", () => {
     });
   }
 });
+
+describe("the whole shared corpus as one directory scan", () => {
+  it("no file outside pickle/malicious is critical; the manifest's high cases are at least high", async () => {
+    const { scanPath } = await scanner();
+    const manifest = corpusManifest().cases;
+    const r = await scanPath(CORPUS);
+    expect(r.kind).toBe("directory");
+    expect(r.summary.files).toBeGreaterThan(200);
+    for (const f of r.files) {
+      if (f.path.startsWith("pickle/malicious/")) expect(RANK[f.highest], describeFinding(f)).toBeGreaterThanOrEqual(RANK.high);
+      else expect(f.highest, `${f.path}: ${describeFinding(f)}`).not.toBe("critical");
+      const c = manifest[f.path];
+      if (c?.findings === "high") expect(RANK[f.highest], `${f.path}: ${describeFinding(f)}`).toBeGreaterThanOrEqual(RANK.high);
+    }
+    expect(r.exitCode).toBe(1);
+  });
+});

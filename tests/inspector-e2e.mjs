@@ -535,6 +535,7 @@ describe("inspector page in headless Chromium", () => {
     await selectTensor(page, "big");
     assert.equal(Number((await shownStats(page)).stats.values), n);
     await page.close();
+    (await import("node:fs")).rmSync(path); // 128 MiB: not worth keeping as an artifact
   });
 
   it("Keras HDF5: layer counts, derived inputs and outputs", async () => {

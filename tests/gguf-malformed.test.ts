@@ -172,6 +172,23 @@ describe("crafted GGUF headers (llama.cpp test-gguf.cpp cases and more)", () => 
     await m.close();
   });
 
+  it("deeply nested small arrays are not all materialised (64^3 values)", async () => {
+    const inner = new Bytes().u32(4).u64(64n);
+    for (let i = 0; i < 64; i++) inner.u32(i);
+    const mid = new Bytes().u32(9).u64(64n);
+    for (let i = 0; i < 64; i++) mid.raw(inner.done());
+    const top = new Bytes().u32(9).u64(64n);
+    for (let i = 0; i < 64; i++) top.raw(mid.done());
+    const { open } = await sdk();
+    const m = await open(gguf({ kv: [{ key: "nested", type: 9, value: top.done() }] }), { name: "x.gguf" });
+    const v = m.metadata.nested as any[];
+    expect(v.length).toBe(64);
+    const json = JSON.stringify(m.metadata);
+    expect(json.length).toBeLessThan(200_000); // not 262,144 numbers
+    expect(json).toContain('"type":"ARRAY[UINT32]","length":64');
+    await m.close();
+  });
+
   it("a BOOL other than 0/1 is read as true and reported", async () => {
     const { open } = await sdk();
     const m = await open(gguf({ kv: [{ key: "flag", type: 7, value: Uint8Array.of(7) }] }), { name: "x.gguf" });

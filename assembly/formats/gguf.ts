@@ -28,8 +28,8 @@ import { JArr, JBool, JFloat, JInt, JObj, JStr, JUint, JValue } from "../util/js
 import { FormatModule, Sniff, SNIFF_MAGIC, SNIFF_NAME_ONLY, SNIFF_NO, SNIFF_STRUCTURE } from "./format";
 
 // Caps.
-const MAX_TENSORS: u64 = 10_000_000;
-const MAX_KV: u64 = 1_000_000;
+const MAX_TENSORS: u64 = 1_000_000; // real models: a few thousand per file
+const MAX_KV: u64 = 100_000; // hf-gguf's cap
 const MAX_ARRAY: u64 = 1 << 30; // GGUF_MAX_ARRAY_ELEMENTS
 const MAX_STRING: u64 = 1 << 30; // GGUF_MAX_STRING_LENGTH
 const MAX_KEY: u64 = 65535;
@@ -41,6 +41,11 @@ const MAX_ALIGNMENT: u32 = 1 << 30;
 const INLINE_ARRAY: u64 = 64;
 // Strings longer than this are shown cut, with their length.
 const INLINE_STRING: u64 = 1 << 20;
+
+// Values shown inline per metadata key, nested arrays included (64 per level would otherwise
+// allow 64^4); beyond it arrays are shown as {type, length, offset}.
+const INLINE_BUDGET: i32 = 4096;
+let inlineBudget: i32 = 0;
 
 // Metadata value types.
 const T_UINT8 = 0, T_INT8 = 1, T_UINT16 = 2, T_INT16 = 3, T_UINT32 = 4, T_INT32 = 5, T_FLOAT32 = 6,
@@ -210,6 +215,7 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
     if (!c.ok) return ctx.truncated(c.what, c.off);
     if (type > 12) return ctx.fail(E_INVALID_HEADER, where + "metadata key \"" + key + "\" has unknown value type " + type.toString(), c.off - 4);
     const typeName = new Array<string>();
+    inlineBudget = INLINE_BUDGET;
     const v = readValue(ctx, c, type, key, 0, typeName, where);
     if (v === null) return c.ok ? ST_FAILED : ctx.truncated("the value of \"" + key + "\"", c.off);
     h.kv.set(key, v);
@@ -407,7 +413,7 @@ function readValue(ctx: Context, c: Cursor, type: u32, key: string, depth: i32, 
       }
       const inner = new Array<string>();
       let full = "ARRAY[" + valueTypeName(et) + "]";
-      if (n > INLINE_ARRAY) {
+      if (n > INLINE_ARRAY || n > <u64>inlineBudget) {
         // Skip it: fixed-size elements in one step, strings and nested arrays one by one.
         const dataAt = c.off;
         if (et != T_STRING && et != T_ARRAY) {
@@ -424,6 +430,7 @@ function readValue(ctx: Context, c: Cursor, type: u32, key: string, depth: i32, 
         typeName.push(full);
         return o;
       }
+      inlineBudget -= <i32>n;
       const arr = new JArr();
       for (let i: u64 = 0; i < n; i++) {
         inner.length = 0;
@@ -454,7 +461,11 @@ function skipValue(ctx: Context, c: Cursor, type: u32, key: string, depth: i32, 
   }
   if (type == T_ARRAY) {
     const dummy = new Array<string>();
-    return readValue(ctx, c, type, key, depth, dummy, where) !== null;
+    const saved = inlineBudget;
+    inlineBudget = 0; // nothing under a skipped array is materialised
+    const ok = readValue(ctx, c, type, key, depth, dummy, where) !== null;
+    inlineBudget = saved;
+    return ok;
   }
   c.off += <u64>VALUE_SIZES[type];
   if (c.off > c.size) { c.ok = false; c.what = key; return false; }

@@ -43,6 +43,22 @@ describe.each(Object.keys(expected))("%s", (file) => {
 });
 
 describe("keras specifics", () => {
+  it("a config naming a command-running function as a layer class is high (CVE-2025-1550)", async () => {
+    const { open } = await sdk();
+    // Same-length edit inside the stored config.json: keras.layers.Dense -> subprocess.x.Popen.
+    const s = readFileSync(join(DIR, "k3_model.keras")).toString("latin1");
+    const edited = s.replace('"module": "keras.layers", "class_name": "Dense"', '"module": "subprocess.x", "class_name": "Popen"');
+    expect(edited).not.toBe(s);
+    const m = await open(new Uint8Array(Buffer.from(edited, "latin1")), { name: "evil.keras" });
+    try {
+      const f = m.findings.find((x) => x.code === "keras-dangerous-callable");
+      expect(f?.severity).toBe("high");
+      expect(f?.message).toMatch(/subprocess\.x\.Popen/);
+    } finally {
+      await m.close();
+    }
+  });
+
   it("Keras 2 full model: graph with connections, training config, weights per layer", async () => {
     const { open } = await sdk();
     const m = await open(join(DIR, "k2_full.h5"));

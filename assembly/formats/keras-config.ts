@@ -32,6 +32,20 @@ const KNOWN: string[] = [
   "ActivityRegularization", "Identity", "Wrapper", "Functional", "Cropping", "Bidirectional", "Lambda", "__lambda__",
 ];
 
+// Modules whose functions run commands, load code or touch files: a config naming them as a
+// layer class makes the loader import and call them (CVE-2025-1550).
+const DANGEROUS_MODULES: string[] = [
+  "os", "posix", "nt", "subprocess", "builtins", "__builtin__", "sys", "shutil", "socket", "pty", "importlib",
+  "runpy", "code", "codeop", "ctypes", "pickle", "marshal", "webbrowser", "multiprocessing", "pathlib", "io",
+  "tempfile", "urllib", "requests", "http", "ftplib", "telnetlib", "smtplib", "pdb", "timeit", "commands",
+];
+
+function dangerousModule(mod: string): bool {
+  const dot = mod.indexOf(".");
+  const top = dot < 0 ? mod : mod.substring(0, dot);
+  return DANGEROUS_MODULES.includes(top);
+}
+
 export class KerasInfo {
   classes: string[] = [];
   lambda: bool = false;
@@ -126,6 +140,12 @@ function checkClass(ctx: Context, o: JObj, info: KerasInfo, path: string, where:
     return;
   }
   const keras = mod === null ? true : (mod!.startsWith("keras") || mod!.startsWith("tf_keras") || mod!.startsWith("tensorflow.keras"));
+  if (mod !== null && dangerousModule(mod!)) {
+    if (info.findings++ < MAX_FINDINGS) {
+      ctx.index.addFinding(SEV_HIGH, "keras-dangerous-callable", "layer \"" + path + "\" names " + mod! + "." + cls! + " as its class: loading the model imports and calls it (CVE-2025-1550)", where + ":" + path);
+    }
+    return;
+  }
   if (!keras || !KNOWN.includes(cls!)) {
     if (info.findings++ < MAX_FINDINGS) {
       ctx.index.addFinding(SEV_MEDIUM, "keras-custom-class", "layer \"" + path + "\" is of class " + (mod !== null ? mod! + "." : "") + cls! + ", which is not part of Keras: loading it imports and runs that code", where + ":" + path);

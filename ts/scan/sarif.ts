@@ -18,6 +18,16 @@ function sarifLevel(s: Severity): SarifLevel {
 /** GitHub code scanning reads `security-severity` (0-10) from rule properties. */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.8", high: "8.0", medium: "5.5", low: "3.0", info: "1.0" };
 
+/** FNV-1a over UTF-16 code units: a stable id so dashboards match a finding across runs. */
+function fingerprint(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
+
 function encodePath(p: string): string {
   return p.split("/").map(encodeURIComponent).join("/");
 }
@@ -82,6 +92,7 @@ export function toSarif(report: ScanReport, options: SarifOptions): Record<strin
         level: sarifLevel(x.severity),
         message: { text: `${x.impact} ${x.message}`.trim() },
         locations: [{ physicalLocation }],
+        partialFingerprints: { "omnimodel/v1": fingerprint(`${f.path}|${x.code}|${x.message}|${x.location ?? ""}`) },
         properties: { severity: x.severity, format: f.format, ...(x.location ? { location: x.location } : {}), ...(x.detail !== undefined ? { detail: clipDetail(x.detail) } : {}) },
       });
     }

@@ -96,6 +96,19 @@ describe("damaged hdf5 files", () => {
     expect(e?.code).toBe("DECOMPRESS");
   });
 
+  it("external storage, virtual datasets and external links are reported high and never followed", async () => {
+    const { open } = await sdk();
+    const m = await open(load("host_refs.h5"), { name: "refs.h5" });
+    try {
+      const codes = m.findings.filter((f) => f.severity === "high").map((f) => f.code).sort();
+      expect(codes).toEqual(["hdf5-external-link", "hdf5-external-storage", "hdf5-virtual-dataset"]);
+      await expect(m.tensor("efl")!.read()).rejects.toThrow(/external files/);
+      await expect(m.tensor("vds")!.read()).rejects.toThrow(/virtual/);
+    } finally {
+      await m.close();
+    }
+  });
+
   it("declared sizes far beyond the stored bytes are reported", async () => {
     const { open } = await sdk();
     const m = await open(load("shape_bomb.h5"), { name: "bomb.h5" });

@@ -120,6 +120,18 @@ describe("onnx: bad input gives typed errors", () => {
       expect(r.err).toBe("UNREADABLE");
     }
   });
+  it("a model whose fields are not in field-number order (graph first) is still read", async () => {
+    const g = protobuf.Writer.create().uint32((2 << 3) | 2).string("g").finish();
+    const w = protobuf.Writer.create();
+    w.uint32((7 << 3) | 2).bytes(g);
+    w.uint32((8 << 3) | 2).bytes(protobuf.Writer.create().uint32((2 << 3) | 0).int64(21).finish());
+    w.uint32((1 << 3) | 0).int64(9);
+    const m = await open(w.finish(), { name: "reordered.onnx" });
+    expect(m.format).toBe("onnx");
+    expect((m.metadata as any).ir_version).toBe(9);
+    expect((m.metadata as any).graph_name).toBe("g");
+    await m.close();
+  });
   it("unpacked repeated fields (allowed by protobuf) read like packed ones", async () => {
     // float_data and int64_data written one tag per value, as proto2 writers without packing do.
     const w = protobuf.Writer.create();

@@ -39,10 +39,16 @@ const CONTAINER_FIELDS = "1:2,2:0,3:2,4:2,5:2,6:2,7:2";
 const STANDARD_DOMAINS: string[] = ["ai.onnx", "ai.onnx.ml", "ai.onnx.training", "ai.onnx.preview.training", "ai.onnx.preview"];
 const RUNTIME_DOMAINS: string[] = ["com.microsoft", "com.microsoft.nchwc", "com.microsoft.experimental", "com.microsoft.dml", "com.ms.internal.nhwc", "org.pytorch.aten", "ai.onnx.contrib", "com.microsoft.extensions"];
 
-export function onnxKind(head: usize, len: usize, size: u64): i32 {
+export function onnxKind(head: usize, len: usize, size: u64, name: string = ""): i32 {
   const fs = headFields(head, len, size, 64);
   if (fs === null || fs.length == 0) return 0;
   const first = fs[0];
+  // Writers other than protobuf's own may order fields freely: with an .onnx name, a head made
+  // only of ModelProto fields that include the graph or an opset is enough.
+  if (name.toLowerCase().endsWith(".onnx") && first.num != 1 && fieldsAllowed(fs, MODEL_FIELDS) && (hasField(fs, 7) !== null || hasField(fs, 8) !== null)) {
+    const ir = hasField(fs, 1);
+    if (ir === null || (ir.value >= 1 && ir.value <= 64)) return KIND_MODEL;
+  }
   // ModelProto: ir_version first, a printable producer name when present.
   if (first.num == 1 && first.wt == 0 && first.value >= 1 && first.value <= 64 && fs.length >= 2 && fieldsAllowed(fs, MODEL_FIELDS)) {
     const pn = hasField(fs, 2);
@@ -87,7 +93,7 @@ export class OnnxFormat extends FormatModule {
 
   sniff(s: Sniff): i32 {
     const byName = s.nameEndsWith(".onnx") ? SNIFF_NAME_ONLY : SNIFF_NO;
-    const k = onnxKind(s.head, s.headLen, s.size);
+    const k = onnxKind(s.head, s.headLen, s.size, s.name);
     if (k == KIND_MODEL) return SNIFF_STRUCTURE + (s.nameEndsWith(".onnx") ? 10 : 0);
     if (k == KIND_TENSOR || k == KIND_CONTAINER) return SNIFF_STRUCTURE - 10 + (s.nameEndsWith(".pb") ? 2 : 0);
     return byName;
@@ -101,7 +107,7 @@ export class OnnxFormat extends FormatModule {
       const n = ctx.size < 4096 ? ctx.size : 4096;
       const head = ctx.view(0, n);
       if (!head) return ctx.truncated("the first bytes", 0);
-      st.kind = onnxKind(head, <usize>n, ctx.size);
+      st.kind = onnxKind(head, <usize>n, ctx.size, ctx.name);
       if (st.kind == 0) return ctx.fail(E_INVALID_HEADER, "onnx: the file does not start like a ModelProto or TensorProto (no ir_version / data_type fields)", 0);
       ctx.memo.set("onnx", st);
     }

@@ -6,7 +6,7 @@
 // Output GB/s = f32 bytes written per second. --readme rewrites the table in README.md.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -81,7 +81,7 @@ const table = [
   `|---|---:|---:|---:|---:|---:|---:|`,
   ...rows.map((r) => `| ${r.name} | ${f(r.scalar)} | ${f(r.simd)} | ${f(r.copy)} | ${f(r.ofMemcpy)}x | ${f(r.ggufPy, 3)} | ${f(r.vsGgufPy, 0)}x |`),
 ].join("\n");
-const header = `Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores); ` +
+const header = `Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at the end of the run); ` +
   `${elements} elements (${outBytes / 2 ** 20} MiB f32 out) per kernel call, best of ${reps}; ` +
   `memcpy = in-wasm memory.copy of the same ${outBytes / 2 ** 20} MiB, alternated with the SIMD kernel; gguf-py ${pyElements} elements, best of 3.`;
 console.log(header + "\n\n" + table);

@@ -115,6 +115,7 @@ describe("hdf5 specifics", () => {
       expect(expected["earliest.h5"].datasets["filters/szip"], "this h5py can write szip").toBeDefined();
       expect(expected["earliest.h5"].datasets["filters/scaleoffset_float"].readable).toBe(true);
       expect((m.tensor("types/compound")!.dtype)).toMatch(/a: I32, b: F64/);
+      expect(m.tensor("types/compound")!.info).toMatchObject({ fields: [{ name: "a", offset: 0, type: "I32" }, { name: "b", offset: 4, type: "F64" }], recordBytes: 12 });
       expect(m.tensor("types/array")!.info).toMatchObject({ elementShape: [2, 2] });
     } finally {
       await m.close();

@@ -351,6 +351,20 @@ function dataset(ctx: Context, h: H5, w: Walk, oh: ObjHeader, name: string, attr
   }
   if (isBigEndian(t) && dtypeBits(dt) > 8) info.set("storedByteOrder", new JStr("big-endian"));
   if (t.cls == T_ARRAY) info.set("elementShape", shapeArray(t.dims));
+  if (t.cls == T_COMPOUND) {
+    // Fields with their byte offsets and types, so a host can decode records itself.
+    const fa = new JArr();
+    for (let i = 0; i < t.members.length; i++) {
+      const mb = t.members[i];
+      const fo = new JObj();
+      fo.set("name", new JStr(mb.name));
+      fo.set("offset", new JUint(<u64>mb.offset));
+      fo.set("type", new JStr(describeType(mb.type)));
+      fa.push(fo);
+    }
+    info.set("fields", fa);
+    info.set("recordBytes", new JUint(es));
+  }
   if (s.isNull) info.set("emptyDataspace", new JStr("null"));
   if (s.maxDims !== null) {
     const m = new JArr();

@@ -82,8 +82,9 @@ export function detect(s: Sniff): FormatModule | null {
     }
   }
   // A claim by name alone yields to content that is certainly not a model (an LFS pointer named
-  // .safetensors): the error then says what the file is instead of which rule it breaks.
-  if (bestScore <= SNIFF_NAME_ONLY && isKnownNonModel(s)) return null;
+  // .safetensors): the error then says what the file is instead of which rule it breaks. An empty
+  // file still goes to the reader its name claims, whose error says it is empty with its own code.
+  if (bestScore <= SNIFF_NAME_ONLY && s.size > 0 && isKnownNonModel(s)) return null;
   return best;
 }
 

@@ -81,6 +81,12 @@ describe("own fixtures: one per pattern", () => {
     expect(r.streams).toBe(2);
     expect(r.metadata[0]).toEqual({ ok: 1 });
   });
+  it("getattr on a known class with a plain literal attribute is not critical; with a dunder it is", () => {
+    const lit = inspectPickle(fixture("mal-getattr-literal.pkl"));
+    expect(lit.globals.find((g: any) => g.name === "builtins.getattr").severity).toBe("medium");
+    expect(lit.highest).not.toBe("critical");
+    expect(inspectPickle(fixture("mal-getattr-dunder.pkl")).highest).toBe("critical");
+  });
   it("legitimate files are not critical", () => {
     for (const f of ["torch-dtypes.data.pkl", "torch-checkpoint.data.pkl", "torch-special.data.pkl", "torch-module.data.pkl", "numpy-p2.pkl", "numpy-p5.pkl", "sklearn-logreg-p4.pkl", "dill-data.pkl"]) {
       expect(inspectPickle(fixture(f)).highest, f).not.toBe("critical");

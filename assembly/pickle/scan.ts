@@ -170,6 +170,23 @@ export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth
   for (let i = 0; i < r.globals.length; i++) {
     const gu = r.globals[i];
     gu.verdict = classifyGlobal(gu.module, gu.name, gu.flags);
+  }
+  // ultralytics-style full-model pickles: getattr(<known class>, "<plain attribute>") with no other
+  // dangerous import around it is not an execution gadget
+  let othersHigh = false;
+  let getattrAt = -1;
+  for (let i = 0; i < r.globals.length; i++) {
+    const v = r.globals[i].verdict;
+    if (v.canonical == "builtins.getattr") getattrAt = i;
+    else if (v.severity >= Severity.HIGH) othersHigh = true;
+  }
+  if (getattrAt >= 0 && !othersHigh && r.globals[getattrAt].verdict.severity == Severity.CRITICAL && getattrIsLiteral(g)) {
+    const v = r.globals[getattrAt].verdict;
+    v.severity = Severity.MEDIUM;
+    v.reason = "getattr with literal arguments on known, harmless names only";
+  }
+  for (let i = 0; i < r.globals.length; i++) {
+    const gu = r.globals[i];
     if (gu.verdict.severity >= Severity.LOW) {
       r.add(new Finding(gu.verdict.severity, "pickle-global", gu.verdict.canonical + ": " + gu.verdict.reason, "offset " + gu.firstPos.toString()));
     } else if (gu.verdict.severity > r.highest) r.highest = gu.verdict.severity;
@@ -235,4 +252,30 @@ export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth
     }
   }
   return r;
+}
+
+// True when every call of builtins.getattr in the graph is getattr(<global>, "<attr>") where the
+// global is not itself dangerous and the attribute is a plain public name. Anything else (a
+// computed object, a dunder, a dangerous target) keeps getattr critical.
+function getattrIsLiteral(g: Graph): bool {
+  let calls = 0;
+  for (let i = 0; i < g.count; i++) {
+    const n = g.at(i);
+    if (n.kind != NodeKind.CALL || g.kindOf(n.a) != NodeKind.GLOBAL) continue;
+    const cal = g.at(n.a);
+    if (normalizeName(cal.s, cal.s2) != "builtins.getattr") continue;
+    calls++;
+    const args = g.seq(n.b);
+    if (!args || args.length != 2) return false;
+    if (g.kindOf(args[0]) != NodeKind.GLOBAL) return false;
+    const target = g.at(args[0]);
+    const tv = classifyGlobal(target.s, target.s2, target.gflags & ~(GFlag.CALLED | GFlag.DISCARDED));
+    if (tv.severity >= Severity.HIGH) return false;
+    const attr = g.text(args[1]);
+    if (attr === null || attr.length == 0 || attr.startsWith("_") || attr.indexOf(".") >= 0) return false;
+    const probe = classifyGlobal("x", attr, 0);
+    if (probe.severity == Severity.CRITICAL) return false;
+  }
+  // every getattr node must also be used only as a callee (not passed around as a value)
+  return calls > 0;
 }

@@ -26,6 +26,7 @@ const hex = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLe
 function entryPath(key: string): string {
   if (key.endsWith(".pb")) return join(DIR, key);
   if (key === "saved_model") return join(DIR, "saved_model", "saved_model.pb");
+  if (key.endsWith(".ckpt")) return join(DIR, key); // V1: one file
   return join(DIR, key + ".index");
 }
 

@@ -6,13 +6,14 @@
 
 import { Context, SOURCE_FAILED, SOURCE_PENDING, ST_DONE, ST_FAILED, ST_PENDING } from "../../core/context";
 import { DT_STR, dtypeBits, shapeElements } from "../../core/dtype";
-import { E_BAD_SHAPE, E_CHECKSUM, E_INVALID_OFFSET, E_OVERFLOW, E_SIZE_MISMATCH, E_UNSUPPORTED } from "../../core/errors";
+import { E_BAD_SHAPE, E_CHECKSUM, E_INVALID_OFFSET, E_OVERFLOW, E_SIZE_MISMATCH } from "../../core/errors";
 import { Finding, Plan, Segment, SEV_MEDIUM, Tensor } from "../../core/model";
 import { crc32c, maskCrc32c } from "../../containers/checksums";
 import { JArr, JObj, JStr } from "../../util/json";
 import { PbError, PbMsg, parseMsg, subMsg, readVarint, Varint, WT_LEN } from "../../protobuf/wire";
 import { readShape, tfToDtype, tfTypeName } from "./types";
-import { readSSTable, SstBox } from "./sstable";
+import { readSSTable, SstBox, SstTable } from "./sstable";
+import { readV1 } from "./slices";
 
 const CRC_EACH: u64 = 16 * 1024 * 1024;
 const CRC_BUDGET: u64 = 64 * 1024 * 1024;
@@ -48,7 +49,7 @@ export function readBundle(ctx: Context, indexSrc: i32, prefix: string, out: Bun
     if (hm === null) return ctx.fail(err.code, err.message, err.offset);
     // TF1 V1 checkpoints (one file, SavedTensorSlices values) keep a message in field 1 here.
     const f1 = hm.last(1);
-    if (f1 !== null && f1.wt == WT_LEN) return ctx.fail(E_UNSUPPORTED, "a TF1 V1 checkpoint (SavedTensorSlices entries, pre-2017 Saver format); only V2 tensor bundles are read", 0);
+    if (f1 !== null && f1.wt == WT_LEN) return v1(ctx, table, out);
     numShards = hm.i64v(1, 0);
     bigEndian = hm.i64v(2, 0) == 1;
     const vf = hm.last(3);
@@ -145,6 +146,17 @@ export function readBundle(ctx: Context, indexSrc: i32, prefix: string, out: Bun
     if (size > 0) plan.segments.push(Segment.raw(src, offset, size));
   }
   return ST_DONE;
+}
+
+function v1(ctx: Context, table: SstTable, out: BundleResult): i32 {
+  const meta = out.meta;
+  meta.setInt("index_entries", table.entries.length);
+  const comp = new Array<string>();
+  for (let i = 0; i < table.compression.length; i++) if (!comp.includes(table.compression[i])) comp.push(table.compression[i]);
+  const ca = new JArr();
+  for (let i = 0; i < comp.length; i++) ca.push(new JStr(comp[i]));
+  meta.set("index_data_block_compression", ca);
+  return readV1(ctx, table, out.tensors, out.findings, meta);
 }
 
 // DT_STRING in a shard: varint64 lengths, a masked CRC32C over them, then the bytes.

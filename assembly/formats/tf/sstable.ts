@@ -17,6 +17,8 @@ const MAX_ENTRIES: i32 = 1 << 20;
 const MAX_BLOCK: u64 = 256 * 1024 * 1024;
 
 export class SstEntry {
+  // Where the value's bytes are in the file, or u64.MAX when its block was compressed.
+  fileOffset: u64 = u64.MAX_VALUE;
   constructor(public key: string, public value: StaticArray<u8>) {}
 }
 
@@ -134,8 +136,10 @@ function parseBlock(ctx: Context, b: Block, what: string, at: u64, out: SstEntry
     p += <usize>unshared;
     const v = new StaticArray<u8>(<i32>vlen);
     memory.copy(changetype<usize>(v), p, <usize>vlen);
+    const e = new SstEntry(utf8ToString(changetype<usize>(k), <usize>k.length), v);
+    if (!b.owned) e.fileOffset = at + <u64>(p - b.ptr);
     p += <usize>vlen;
-    out.push(new SstEntry(utf8ToString(changetype<usize>(k), <usize>k.length), v));
+    out.push(e);
     prev = k;
   }
   return ST_DONE;

@@ -117,13 +117,15 @@ export const MAX_BROADCAST: u64 = 1 << 30;
 const MAX_LISTED: i32 = 64;
 
 // TensorProto (fields of source src; payloads may be unviewed) -> tensor named `name`.
-export function tfTensor(ctx: Context, src: i32, m: PbMsg, name: string, findings: Finding[], out: TensorOut): i32 {
+// `shapeOverride`: the shape declared elsewhere (TF1 V1 checkpoint slices carry no tensor_shape).
+export function tfTensor(ctx: Context, src: i32, m: PbMsg, name: string, findings: Finding[], out: TensorOut, shapeOverride: TfShape | null = null, typeOverride: i32 = 0): i32 {
   const err = new PbError();
   const what = "TensorFlow tensor \"" + name + "\"";
-  const type = m.i32v(1, 0);
+  const type = typeOverride != 0 ? typeOverride : m.i32v(1, 0);
   let shape = new TfShape();
   const sf = m.last(2);
-  if (sf !== null) {
+  if (shapeOverride !== null) shape = shapeOverride;
+  else if (sf !== null) {
     if (sf.wt != WT_LEN) return ctx.fail(E_CORRUPT, what + ": tensor_shape has the wrong wire type", sf.tagOffset);
     const p = payload(ctx, src, sf);
     if (!p) return ctx.truncated(what, sf.offset);

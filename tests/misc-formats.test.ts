@@ -179,18 +179,21 @@ describe("Hugging Face documents and the sharded safetensors index", () => {
   }
 });
 
-describe("pytorch_model.bin.index.json (torch 2.9 legacy shards, generate_torch.py)", () => {
-  const exp = JSON.parse(readFileSync(join(dir, "expected-torch.json"), "utf8"))["hf-torch-shards/pytorch_model.bin.index.json"];
-  it("opens both shards as one model, values bit for bit", () =>
-    withModel("hf-torch-shards/pytorch_model.bin.index.json", async (m) => {
-      expect(m.format).toBe(exp.format);
-      expect(m.formatVersion).toBe("sharded");
-      expect(m.metadata.shards).toEqual(exp.shards);
-      expect(m.tensors.map((t: any) => t.name).sort()).toEqual(Object.keys(exp.tensors).sort());
-      await checkTensors(m, exp.tensors);
-      // each shard's pickle is scanned; findings carry the shard's name
-      expect(m.findings.every((f: any) => exp.shards.some((s: string) => f.location.startsWith(s)))).toBe(true);
-    }));
+describe("pytorch_model.bin.index.json (torch 2.9 legacy and zip shards, generate_torch.py)", () => {
+  const all = JSON.parse(readFileSync(join(dir, "expected-torch.json"), "utf8"));
+  for (const file of ["hf-torch-shards/pytorch_model.bin.index.json", "hf-torch-zip-shards/pytorch_model.bin.index.json"]) {
+    const exp = all[file];
+    it(`${file}: both shards open as one model, values bit for bit`, () =>
+      withModel(file, async (m) => {
+        expect(m.format).toBe(exp.format);
+        expect(m.formatVersion).toBe("sharded");
+        expect(m.metadata.shards).toEqual(exp.shards);
+        expect(m.tensors.map((t: any) => t.name).sort()).toEqual(Object.keys(exp.tensors).sort());
+        await checkTensors(m, exp.tensors);
+        // each shard's pickle is scanned; findings carry the shard's name
+        expect(m.findings.every((f: any) => exp.shards.some((s: string) => f.location.startsWith(s)))).toBe(true);
+      }));
+  }
 });
 
 describe("Keras config documents (keras 3.15 to_json, generate_keras.py)", () => {

@@ -244,7 +244,7 @@ describe("tf: bad input", () => {
   it("fuzz: mutated graphs and checkpoint indexes give indexes or typed errors", async () => {
     let s = 12345;
     const r = () => ((s = (s * 1103515245 + 12345) >>> 0) / 4294967296);
-    for (const [file, name, format] of [[join(DIR, "frozen.pb"), "f.pb", "tf-graphdef"], [join(DIR, "ckpt_tf1", "model-7.index"), "model-7.index", "tf-checkpoint"], [join(DIR, "saved_model", "saved_model.pb"), "saved_model.pb", "tf-savedmodel"]]) {
+    for (const [file, name, format] of [[join(DIR, "frozen.pb"), "f.pb", "tf-graphdef"], [join(DIR, "ckpt_tf1", "model-7.index"), "model-7.index", "tf-checkpoint"], [join(DIR, "saved_model", "saved_model.pb"), "saved_model.pb", "tf-savedmodel"], [join(DIR, "ckpt_v1", "model.ckpt"), "model.ckpt", "tf-checkpoint"]]) {
       const orig = readFileSync(file);
       for (let i = 0; i < 120; i++) {
         const b = Uint8Array.from(orig);

@@ -80,6 +80,23 @@ describe("scalar and SIMD paths agree on arbitrary bytes (Inf/NaN scales include
   });
 });
 
+describe("IQ grids", () => {
+  // The generated file records the sha256 of each grid as gguf-py expands it (and that the grids
+  // equal ggml's C tables); the wasm side unpacks its own packed copy, which must give the same.
+  const src = readFileSync(join(__dirname, "..", "assembly", "kernels", "ggml", "iq-grids.ts"), "utf8");
+  const sizes: Record<string, number> = { IQ2XXS: 2048, IQ2XS: 4096, IQ2S: 8192, IQ3XXS: 1024, IQ3S: 2048, IQ1S: 16384 };
+  for (const [name, bytes] of Object.entries(sizes)) {
+    it(`${name}: the grid unpacked in wasm has the recorded sha256`, () => {
+      const want = new RegExp(`//   ${name}: ([0-9a-f]{64})`).exec(src)![1];
+      const ptr = (k as any)[`grid${name}`]() as number;
+      expect(sha256(bytesAt(k, ptr, bytes))).toBe(want);
+    });
+  }
+  it("the grids were checked against ggml's own tables when generated", () => {
+    expect(src).toMatch(/Checked equal, value for value, to the tables of ggml's src\/ggml-common\.h at [0-9a-f]{40}/);
+  });
+});
+
 describe("type table", () => {
   const nameOf = (t: number) => {
     const len = k.typeName(t);

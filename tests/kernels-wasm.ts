@@ -33,6 +33,7 @@ export interface KernelExports {
   typeName(type: number): number;
   nameBuffer(): number;
   typeFromName(len: number): number;
+  gridIQ2XXS(): number; gridIQ2XS(): number; gridIQ2S(): number; gridIQ3XXS(): number; gridIQ3S(): number; gridIQ1S(): number;
 }
 
 function sourceHash(): string {

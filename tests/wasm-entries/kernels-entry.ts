@@ -9,6 +9,7 @@ export {
   ggmlBlockElements, ggmlBlockBytes, ggmlRowBytes, dequantizeGGML,
 } from "../../assembly/kernels/ggml-types";
 import { ggmlTypeName, ggmlTypeFromName } from "../../assembly/kernels/ggml-types";
+export { gridIQ2XXS, gridIQ2XS, gridIQ2S, gridIQ3XXS, gridIQ3S, gridIQ1S } from "../../assembly/kernels/ggml/iq-grids";
 
 export function alloc(size: usize): usize {
   return heap.alloc(size);

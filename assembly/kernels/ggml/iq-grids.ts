@@ -5,6 +5,8 @@
 // grid once into static memory as one byte per value (ggml's in-memory layout: entry i
 // of an 8-wide grid is the 8 bytes at base + 8*i).
 //
+// Checked equal, value for value, to the tables of ggml's src/ggml-common.h at d99724f2b141fed9e1a9f402213506c081433465.
+//
 // sha256 of the expanded grids (one byte per value):
 //   IQ2XXS: 05826b5d3e472a3a78f196be62ac78acf81df0f909626e12ab9fa2a5d490dd54
 //   IQ2XS: 06e47aaca60b4dc1d9b5a3f34540437058a6b142b4d7a59d5ded769b4d1bf1de

@@ -164,6 +164,7 @@ describe("tar archives", () => {
     const r = await tryOpen("a.tar.gz", gzipSync(tar([["m/MAR-INF/MANIFEST.json", manifest], ["m/h.py", "print(1)\n"], ["../../evil.py", "x"]])));
     expect(r.format).toBe("torchserve-mar");
     expect(r.findings.some((f: any) => f.code === "tar-path-escape" && f.severity === "high")).toBe(true);
+    expect(r.metadata.path_traversal_members).toEqual(["../../evil.py"]);
   });
   it("a bad header checksum is CORRUPT", async () => {
     const t = tar([["m/MAR-INF/MANIFEST.json", manifest]]);

@@ -8,6 +8,7 @@
 // TorchServe imports the handler and runs it (nothing here runs it).
 
 import { Context, ST_DONE } from "../core/context";
+import { checkRelativePath } from "../core/paths";
 import { decodePrefix } from "../containers/prefix";
 import { openTar, isTarHeader, TarEntry, TarWalker } from "../containers/tar";
 import { resolveMember, ZipArchive, ZipEntry } from "../containers/zip";
@@ -140,6 +141,10 @@ function describeArchive(ctx: Context, container: string, members: Member[], man
   }
   meta.set("members", list);
   meta.set("python_sources", strArray(py));
+  // Members whose names leave the archive's folder (the container adds a high finding for each).
+  const escaping = new Array<string>();
+  for (let i = 0; i < members.length; i++) if (checkRelativePath(members[i].name).length) escaping.push(members[i].name);
+  meta.set("path_traversal_members", strArray(escaping));
   let manifest: JObj | null = null;
   if (manifestText !== null) {
     const buf = String.UTF8.encode(manifestText!);

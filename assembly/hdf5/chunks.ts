@@ -9,7 +9,8 @@ import { readBtree2 } from "./heaps";
 import { IDX_BTREE1, IDX_BTREE2, IDX_EARRAY, IDX_FARRAY, IDX_IMPLICIT, IDX_SINGLE, Layout } from "./types";
 import { loadLE } from "../util/bytes";
 
-export const MAX_CHUNKS: i32 = 4_000_000;
+// Each chunk costs ~150 bytes of index (origin, segment); a million chunks is ~150 MB.
+export const MAX_CHUNKS: i32 = 1_000_000;
 
 export class ChunkRec {
   constructor(public addr: u64, public size: u64, public mask: u32, public origin: u64[]) {}
@@ -37,10 +38,7 @@ export function collectChunks(h: H5, L: Layout, dims: u64[], maxDims: u64[] | nu
   if (L.addr == UNDEF) return true; // nothing written yet: every element is the fill value
   const cb = chunkBytes(L);
   switch (L.index) {
-    case IDX_BTREE1: {
-      const seen = new Set<u64>();
-      return walkChunkTree(h, L.addr, -1, rank, out, seen, 0);
-    }
+    case IDX_BTREE1: return chunkTree(h, L.addr, rank, out);
     case IDX_SINGLE: {
       const o = new Array<u64>(rank);
       for (let d = 0; d < rank; d++) o[d] = 0;
@@ -111,10 +109,40 @@ function originOf(i: u64, extent: u64[], chunk: u64[]): u64[] {
   return o;
 }
 
-function walkChunkTree(h: H5, addr: u64, expectLevel: i32, rank: i32, out: ChunkRec[], seen: Set<u64>, depth: i32): bool {
-  if (depth > 32) { h.fail(E_LIMIT, "chunk B-tree deeper than 32 levels", addr); return false; }
-  if (seen.has(addr)) { h.fail(E_CORRUPT, "chunk B-tree visits node " + addr.toString() + " twice (cycle)", addr); return false; }
-  seen.add(addr);
+// The chunk B-tree walk, kept in ctx.memo: its nodes are scattered between the chunks, so each
+// one may cost a cache miss and a re-run; the walk resumes at the node it stopped on.
+class TreeWalk {
+  nodes: u64[] = [];
+  levels: i32[] = [];
+  seen: Set<u64> = new Set<u64>();
+  recs: ChunkRec[] = [];
+  done: bool = false;
+}
+
+function chunkTree(h: H5, root: u64, rank: i32, out: ChunkRec[]): bool {
+  const key = "h5chunks:" + h.src.toString() + ":" + h.base.toString() + ":" + root.toString();
+  let tw: TreeWalk;
+  if (h.ctx.memo.has(key)) tw = changetype<TreeWalk>(h.ctx.memo.get(key));
+  else {
+    tw = new TreeWalk();
+    tw.nodes.push(root);
+    tw.levels.push(-1);
+    h.ctx.memo.set(key, tw);
+  }
+  while (!tw.done && tw.nodes.length) {
+    if (!chunkNode(h, tw, rank)) return false;
+  }
+  tw.done = true;
+  for (let i = 0; i < tw.recs.length; i++) out.push(tw.recs[i]);
+  return true;
+}
+
+// Reads the node on top of the stack; only when all of it is in view does the walk move on.
+function chunkNode(h: H5, tw: TreeWalk, rank: i32): bool {
+  const top = tw.nodes.length - 1;
+  const addr = tw.nodes[top];
+  const expectLevel = tw.levels[top];
+  if (tw.seen.has(addr)) { h.fail(E_CORRUPT, "chunk B-tree visits node " + addr.toString() + " twice (cycle)", addr); return false; }
   if (!h.spend(1)) return false;
   const so = <u64>h.so;
   const p = h.view(addr, 8 + 2 * so, "chunk B-tree node");
@@ -125,21 +153,29 @@ function walkChunkTree(h: H5, addr: u64, expectLevel: i32, rank: i32, out: Chunk
   const n = <u64>load<u16>(p + 6);
   if (type != 1) { h.fail(E_CORRUPT, "chunk B-tree node of type " + type.toString(), addr); return false; }
   if (expectLevel >= 0 && level != expectLevel) { h.fail(E_CORRUPT, "chunk B-tree levels do not descend", addr); return false; }
+  if (level > 32) { h.fail(E_LIMIT, "chunk B-tree deeper than 32 levels", addr); return false; }
   const key = 8 + 8 * <u64>(rank + 1);
   const total = 8 + 2 * so + n * (key + so) + key;
   const q = h.view(addr, total, "chunk B-tree node");
   if (!q) return false;
+  if (level == 0 && tw.recs.length + <i32>n > MAX_CHUNKS) { h.fail(E_LIMIT, "more than " + MAX_CHUNKS.toString() + " chunks", addr); return false; }
+  tw.nodes.pop();
+  tw.levels.pop();
+  tw.seen.add(addr);
+  if (level > 0) {
+    // Children in reverse so the stack pops them in order.
+    for (let i = <i64>n - 1; i >= 0; i--) {
+      const k = q + <usize>(8 + 2 * so + <u64>i * (key + so));
+      tw.nodes.push(h.addr(k + <usize>key));
+      tw.levels.push(level - 1);
+    }
+    return true;
+  }
   for (let i: u64 = 0; i < n; i++) {
     const k = q + <usize>(8 + 2 * so + i * (key + so));
-    const child = h.addr(k + <usize>key);
-    if (level > 0) {
-      if (!walkChunkTree(h, child, level - 1, rank, out, seen, depth + 1)) return false;
-      continue;
-    }
-    if (out.length >= MAX_CHUNKS) { h.fail(E_LIMIT, "more than " + MAX_CHUNKS.toString() + " chunks", addr); return false; }
     const org = new Array<u64>(rank);
     for (let d = 0; d < rank; d++) org[d] = load<u64>(k + 8 + <usize>d * 8);
-    out.push(new ChunkRec(child, <u64>load<u32>(k), load<u32>(k + 4), org));
+    tw.recs.push(new ChunkRec(h.addr(k + <usize>key), <u64>load<u32>(k), load<u32>(k + 4), org));
   }
   return true;
 }

@@ -16,7 +16,7 @@
 import { Context, ST_DONE } from "../core/context";
 import { E_INVALID_JSON, E_LIMIT } from "../core/errors";
 import { SEV_INFO, strArray } from "../core/model";
-import { JArr, JKind, JObj, JsonParser } from "../util/json";
+import { JArr, JKind, JObj, JsonParseLimits, JsonParser } from "../util/json";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE } from "./format";
 import { formatById } from "./registry";
 import { describeDocument } from "./xgboost";
@@ -62,7 +62,10 @@ export class JsonFormat extends FormatModule {
     const p = ctx.view(0, size);
     if (!p) return ctx.truncated("the JSON document", 0);
     const skip = skipSpace(p, <usize>size) >= 3 && load<u8>(p) == 0xef ? 3 : 0;
-    const parser = new JsonParser();
+    // A JSON DOM costs tens of bytes per value: cap the values, not only the bytes.
+    const limits = new JsonParseLimits();
+    limits.maxItems = 8_000_000;
+    const parser = new JsonParser(limits);
     const root = parser.parse(p + skip, <usize>size - skip);
     if (!root) return ctx.fail(E_INVALID_JSON, "json: the document does not parse: " + parser.error + " (at byte " + (parser.errorOffset + skip).toString() + ")", <u64>(parser.errorOffset + skip));
     const o = root.asObj();

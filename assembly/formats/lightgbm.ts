@@ -90,11 +90,12 @@ export class LightGBMFormat extends FormatModule {
         const key = text.substring(0, eq);
         const val = text.substring(eq + 1);
         if (key == "feature_names" || key == "feature_infos") {
-          const parts = val.split(" ");
-          if (parts.length > MAX_NAMES) meta.setStr(key, parts.length.toString() + " entries");
-          else meta.set(key, strArray(parts));
+          // Count before splitting: a 64 MiB line must not become millions of strings.
+          const count = countWords(val);
+          if (count > MAX_NAMES) meta.setStr(key, count.toString() + " entries");
+          else meta.set(key, strArray(val.split(" ")));
         } else if (key == "tree_sizes") {
-          meta.setInt("tree_sizes_count", val.length ? val.split(" ").length : 0);
+          meta.setInt("tree_sizes_count", countWords(val));
         } else if (HEADER_INTS.includes(key)) {
           const v = I64.parseInt(val);
           meta.setInt(key, v);
@@ -148,6 +149,13 @@ export class LightGBMFormat extends FormatModule {
     if (params.size) meta.set("parameters", params);
     return ST_DONE;
   }
+}
+
+function countWords(s: string): i32 {
+  if (!s.length) return 0;
+  let n = 1;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) == 0x20) n++;
+  return n;
 }
 
 function clip(s: string): string { return s.length > 40 ? s.substring(0, 40) + "..." : s; }

@@ -8,7 +8,7 @@ import { JArr, JBool, JFloat, JInt, JNull, JObj, JStr, JUint, JValue } from "../
 
 const SMALL_ARRAY: i64 = 4096;
 const MAX_DEPTH: i32 = 128;
-const MAX_ITEMS: i32 = 50_000_000;
+const MAX_ITEMS: i32 = 8_000_000;
 const MAX_STRING: i64 = 1 << 28;
 
 export class UbjsonParser {

@@ -14,7 +14,9 @@ import { Plan, Segment, SEV_LOW, strArray, Tensor } from "../core/model";
 import { Cursor, decodeWord } from "./cursor";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE } from "./format";
 
-const MAX_VOCAB: u64 = 20_000_000;
+// Each binary row is one read-plan segment (~64 bytes of core memory): 10M rows stay far below
+// the 4 GiB address space (GoogleNews has 3M, the largest fastText .vec files 2M).
+const MAX_VOCAB: u64 = 10_000_000;
 const MAX_DIM: u64 = 1 << 16;
 const MAX_WORD_BYTES: u64 = 1 << 16;
 const MAX_HEADER: usize = 64;

@@ -11,7 +11,7 @@
 
 import { Context, ST_DONE } from "../core/context";
 import { E_INVALID_HEADER, E_INVALID_JSON, E_LIMIT } from "../core/errors";
-import { JArr, JKind, JObj, JsonParser, JStr, JValue } from "../util/json";
+import { JArr, JKind, JObj, JsonParseLimits, JsonParser, JStr, JValue } from "../util/json";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE } from "./format";
 import { UbjsonParser } from "./ubjson";
 
@@ -109,7 +109,9 @@ export class XGBoostFormat extends FormatModule {
       root = u.parse(p, <usize>size);
       if (!root) return ctx.fail(E_INVALID_JSON, "xgboost: the UBJSON document is invalid: " + u.error + " (at byte " + u.errorOffset.toString() + ")", <u64>u.errorOffset);
     } else {
-      const j = new JsonParser();
+      const limits = new JsonParseLimits();
+      limits.maxItems = 8_000_000;
+      const j = new JsonParser(limits);
       root = j.parse(p, <usize>size);
       if (!root) return ctx.fail(E_INVALID_JSON, "xgboost: the JSON document is invalid: " + j.error + " (at byte " + j.errorOffset.toString() + ")", <u64>j.errorOffset);
     }

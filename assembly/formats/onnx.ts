@@ -27,6 +27,7 @@ const VIEW_WHOLE: u64 = 16 * 1024 * 1024;
 // Initializers larger than this are walked (their payload is never viewed): a tensor's header is
 // a few hundred bytes before or after megabytes of raw_data.
 const WALK_TENSOR: u64 = 64 * 1024;
+const WALK_CACHE: u64 = 16 * 1024 * 1024;
 const MAX_TOP_FIELDS: i32 = 1 << 20;
 const MAX_GRAPH_FIELDS: i32 = 1 << 24;
 
@@ -153,6 +154,9 @@ export class OnnxFormat extends FormatModule {
   }
 
   private model(ctx: Context, st: OnnxState): i32 {
+    // The walk moves forward and keeps its progress in ctx.memo: windows behind it are not needed
+    // again, so a small cache bounds memory on multi-GB models (one window per initializer).
+    if (ctx.reader.cacheCap > WALK_CACHE) ctx.reader.cacheCap = WALK_CACHE;
     const res = new ScanResult();
     let s = scanFields(ctx, "onnx:top", 0, 0, ctx.size, "ONNX ModelProto", MAX_TOP_FIELDS, res);
     if (s != ST_DONE) return s;
@@ -168,18 +172,28 @@ export class OnnxFormat extends FormatModule {
     for (let i = 0; i < top.fields.length; i++) if (top.fields[i].num == 7) graph = top.fields[i];
     if (graph !== null) {
       if (graph.wt != WT_LEN) return ctx.fail(E_CORRUPT, "ONNX ModelProto: graph has the wrong wire type", graph.tagOffset);
+      // Items found so far are processed before the walk goes on, while their window is fresh.
+      if (ctx.memo.has("onnx:graph")) {
+        s = this.graphItems(ctx, st, parser, (<FieldScan>ctx.memo.get("onnx:graph")).fields);
+        if (s != ST_DONE) return s;
+      }
       const gres = new ScanResult();
       s = scanFields(ctx, "onnx:graph", 0, graph.offset, graph.offset + graph.length, "ONNX GraphProto", MAX_GRAPH_FIELDS, gres);
       if (s != ST_DONE) return s;
-      const gf = gres.scan!.fields;
-      while (st.gi < gf.length) {
-        st.sink.mark();
-        s = this.graphItem(ctx, st, parser, gf[st.gi]);
-        if (s != ST_DONE) { st.sink.rollback(); return s; }
-        st.gi++;
-      }
+      s = this.graphItems(ctx, st, parser, gres.scan!.fields);
+      if (s != ST_DONE) return s;
     }
     this.finish(ctx, st, graph !== null);
+    return ST_DONE;
+  }
+
+  private graphItems(ctx: Context, st: OnnxState, parser: OnnxParser, gf: PbField[]): i32 {
+    while (st.gi < gf.length) {
+      st.sink.mark();
+      const s = this.graphItem(ctx, st, parser, gf[st.gi]);
+      if (s != ST_DONE) { st.sink.rollback(); return s; }
+      st.gi++;
+    }
     return ST_DONE;
   }
 

@@ -11,6 +11,7 @@ import { TfParser, TfSink, sortedOps } from "./graph";
 import { readShape, tfDtypeLabel } from "./types";
 
 export const MAX_ITEM: u64 = 256 * 1024 * 1024;
+const WALK_CACHE: u64 = 32 * 1024 * 1024;
 const MAX_FIELDS: i32 = 1 << 24;
 
 export class GraphWalk {
@@ -35,10 +36,24 @@ export function viewField(ctx: Context, src: i32, f: PbField): PbField | null {
 // Walks the GraphDef at [start, end): nodes (1), library (2), versions (4).
 export function walkGraphDef(ctx: Context, key: string, src: i32, start: u64, end: u64, parser: TfParser, w: GraphWalk, asTensors: bool): i32 {
   if (w.done) return ST_DONE;
+  // A forward walk: nodes found so far are read before the walk goes on (their window is fresh),
+  // so a small reader cache is enough even for graphs near protobuf's 2 GB cap.
+  if (ctx.reader.cacheCap > WALK_CACHE) ctx.reader.cacheCap = WALK_CACHE;
+  if (ctx.memo.has(key)) {
+    const st0 = graphItems(ctx, src, parser, w, asTensors, (<FieldScan>ctx.memo.get(key)).fields);
+    if (st0 != ST_DONE) return st0;
+  }
   const res = new ScanResult();
   const s = scanFields(ctx, key, src, start, end, "TensorFlow GraphDef", MAX_FIELDS, res);
   if (s != ST_DONE) return s;
-  const fields = res.scan!.fields;
+  const s2 = graphItems(ctx, src, parser, w, asTensors, res.scan!.fields);
+  if (s2 != ST_DONE) return s2;
+  ctx.memo.delete(key);
+  w.done = true;
+  return ST_DONE;
+}
+
+function graphItems(ctx: Context, src: i32, parser: TfParser, w: GraphWalk, asTensors: bool, fields: PbField[]): i32 {
   while (w.gi < fields.length) {
     const f = fields[w.gi];
     if (f.num == 1 || f.num == 2 || f.num == 4) {
@@ -64,8 +79,6 @@ export function walkGraphDef(ctx: Context, key: string, src: i32, start: u64, en
     }
     w.gi++;
   }
-  ctx.memo.delete(key);
-  w.done = true;
   return ST_DONE;
 }
 

@@ -14,7 +14,9 @@ export const NEED_BYTES: i32 = 1;
 export const NEED_SOURCE: i32 = 2;
 
 const MIN_READAHEAD: u64 = 64 * 1024;
-const MAX_READAHEAD: u64 = 16 * 1024 * 1024;
+// Capped at 1 MiB so a remote header costs at most 1 MiB more than its size (more runs, each
+// cheap, instead of fetching megabytes the index never looks at).
+const MAX_READAHEAD: u64 = 1024 * 1024;
 
 export class Source {
   name: string;

@@ -128,6 +128,7 @@ export class ReadJob extends Job {
 
   // Total output bytes this read will produce.
   outputLength(): u64 {
+    if (this.unitBytes == 0) return 0; // a type with no known size: check() reports it
     return (this.total / this.unitBytes) * this.outUnitBytes;
   }
 

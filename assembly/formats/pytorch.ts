@@ -59,24 +59,45 @@ export function memberBytes(ctx: Context, a: ZipArchive, e: ZipEntry): MemberByt
 // Runs one pickle record of a torch zip and adds its tensors, with storages under `storageDir`.
 // Returns the ctx status.
 export function indexTorchRecord(ctx: Context, a: ZipArchive, e: ZipEntry, storageDir: string, namePrefix: string, bigEndian: bool, metaKey: string): i32 {
-  const mb = memberBytes(ctx, a, e);
-  if (mb.status != ST_DONE) return mb.status;
-  const m = runPickles(mb.ptr, mb.len, 0);
-  const folder = new Folder(m.g);
-  const fr = folder.run();
-  const rep = buildReport(m, mb.ptr, mb.len, 0);
-  const o = new PickleOutcome(m, fr, rep);
+  // The parse is complete and deterministic once the record's bytes are in: keep it for the
+  // job's later runs (every missing byte range restarts the index from the top).
+  const key = "torch-record:" + a.source.toString() + ":" + e.name + ":" + namePrefix;
+  let o: PickleOutcome;
+  if (ctx.memo.has(key)) o = changetype<PickleOutcome>(ctx.memo.get(key));
+  else {
+    const mb = memberBytes(ctx, a, e);
+    if (mb.status != ST_DONE) return mb.status;
+    const m0 = runPickles(mb.ptr, mb.len, 0);
+    const fr0 = new Folder(m0.g).run();
+    const rep0 = buildReport(m0, mb.ptr, mb.len, 0);
+    o = new PickleOutcome(m0, fr0, rep0);
+    o.stream = mb.segment;
+    for (let i = 0; i < fr0.tensors.length; i++) {
+      const t = fr0.tensors[i];
+      if (namePrefix.length) t.name = t.name.length ? namePrefix + "." + t.name : namePrefix;
+      if (bigEndian) t.bigEndian = true;
+    }
+    ctx.memo.set(key, o);
+  }
+  const m = o.machine;
+  const fr = o.fold;
+  const rep = o.report;
   addFindings(ctx.index, rep, e.name);
   ctx.index.metadata.set(metaKey, pickleFacts(o));
   ctx.index.metadata.set(metaKey + ".objects", fr.metadata);
   if (m.error) ctx.index.addFinding(SEV_HIGH, "pytorch-bad-pickle", e.name + ": " + pickleErrorName(m.error) + ": " + m.errorMsg + "; torch.load would fail here", e.name);
   const missing = new Array<string>();
+  // storage records by key (a.find is a linear search; state dicts have thousands of records)
+  const records = new Map<string, ZipEntry>();
+  for (let i = 0; i < a.entries.length; i++) {
+    const n = a.entries[i].name;
+    if (n.startsWith(storageDir) && !records.has(n.substring(storageDir.length))) records.set(n.substring(storageDir.length), a.entries[i]);
+  }
+  const added = ctx.index.tensors.length;
   for (let i = 0; i < fr.tensors.length; i++) {
     const t = fr.tensors[i];
-    if (namePrefix.length) t.name = t.name.length ? namePrefix + "." + t.name : namePrefix;
-    if (bigEndian) t.bigEndian = true;
     if (t.dataKind != DataKind.STORAGE) continue;
-    const se = a.find(storageDir + t.storageKey);
+    const se: ZipEntry | null = records.has(t.storageKey) ? records.get(t.storageKey) : null;
     let plan: Plan;
     if (!se) {
       plan = new Plan();
@@ -85,7 +106,7 @@ export function indexTorchRecord(ctx: Context, a: ZipArchive, e: ZipEntry, stora
       if (!missing.includes(t.storageKey)) missing.push(t.storageKey);
     } else {
       const st = resolveMember(ctx, a, se!);
-      if (st != ST_DONE) return st;
+      if (st != ST_DONE) { ctx.index.tensors.length = added; return st; }
       const base = se!.method == 0 ? Segment.raw(a.source, se!.dataOffset, se!.csize) : Segment.coded(a.source, se!.dataOffset, se!.csize, se!.codec(), 0, se!.usize);
       plan = viewPlan(base, se!.usize, t, fr.problems);
       if (se!.method != 0 && se!.method != 8) plan.unreadable = "storage record uses an unsupported compression method";
@@ -95,7 +116,7 @@ export function indexTorchRecord(ctx: Context, a: ZipArchive, e: ZipEntry, stora
   // numpy arrays pickled inside data.pkl have their bytes in the pickle itself
   const others = new FoldResult();
   for (let i = 0; i < fr.tensors.length; i++) if (fr.tensors[i].dataKind != DataKind.STORAGE) others.tensors.push(fr.tensors[i]);
-  if (others.tensors.length) addStreamTensors(ctx, others, mb.segment!);
+  if (others.tensors.length && o.stream) addStreamTensors(ctx, others, o.stream!);
   for (let i = 0; i < missing.length; i++) ctx.index.addFinding(SEV_MEDIUM, "pytorch-missing-storage", "storage \"" + missing[i] + "\" is referenced by " + e.name + " but the archive has no " + storageDir + missing[i], e.name);
   for (let i = 0; i < fr.problems.length && i < 20; i++) ctx.index.addFinding(SEV_MEDIUM, "pytorch-bad-tensor", fr.problems[i], e.name);
   return ST_DONE;

@@ -44,6 +44,7 @@ export class PickleOutcome {
   machine: PickleMachine;
   fold: FoldResult;
   report: PickleReport;
+  stream: Segment | null = null; // where the pickle's own bytes are (for tensors inside it)
   constructor(m: PickleMachine, f: FoldResult, r: PickleReport) { this.machine = m; this.fold = f; this.report = r; }
 }
 

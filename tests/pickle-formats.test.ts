@@ -74,6 +74,29 @@ describe("PyTorch", () => {
   });
 });
 
+describe("legacy tar and npy object arrays", () => {
+  it("the pre-0.2 torch tar: every pickle scanned, also one hidden after raw storage bytes", async () => {
+    const m = await openFixture("torch-tar-payload.pt");
+    try {
+      expect(m.format).toBe("pytorch");
+      expect(m.formatVersion).toBe("tar");
+      expect(m.findings.some((f: any) => f.severity === "critical" && f.message.startsWith("os.system") && f.location.startsWith("storages"))).toBe(true);
+    } finally {
+      await m.close();
+    }
+  });
+  it("an object .npy: the pickle is read by the machine, its objects are metadata", async () => {
+    const m = await openFixture("numpy-objects.npy");
+    try {
+      expect(m.format).toBe("npy");
+      expect((m.metadata as any).objects).toEqual(EXP["numpy-objects.npy"].objects);
+      expect(m.findings.every((f: any) => f.severity !== "critical" && f.severity !== "high")).toBe(true);
+    } finally {
+      await m.close();
+    }
+  });
+});
+
 describe("joblib", () => {
   for (const comp of ["raw", "zlib", "gzip"]) {
     it(`${comp}: NumpyArrayWrapper arrays read from the stream`, async () => {

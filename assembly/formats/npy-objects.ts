@@ -22,7 +22,10 @@ export function onObjectArray(ctx: Context, src: i32, offset: u64, length: u64, 
   addFindings(ctx.index, o.report, where);
   const key = name.length ? name + ".pickle" : "pickle";
   ctx.index.metadata.set(key, pickleFacts(o));
-  ctx.index.metadata.set(name.length ? name + ".objects" : "objects", o.fold.metadata);
+  // the pickle is the object ndarray itself: show its elements, not a reference to it
+  let objects = o.fold.metadata;
+  if (o.fold.tensors.length && o.fold.tensors[0].extra.has("objects")) objects = o.fold.tensors[0].extra.get("objects")!;
+  ctx.index.metadata.set(name.length ? name + ".objects" : "objects", objects);
   return ST_DONE;
 }
 

@@ -4,14 +4,16 @@
 // Conventions: pointers and lengths are u32 (hosts treat them as unsigned); file offsets and
 // sizes are f64 holding integers below 2^53; no exceptions cross the boundary: errors are codes.
 
-import { E_BAD_ARGUMENT, E_BAD_DTYPE, E_NOT_FOUND, errorName } from "./core/errors";
-import { dtypeByteLength, dtypeFromName, DT_BF16, DT_F16, DT_F32, DT_KEEP } from "./core/dtype";
+import { E_BAD_ARGUMENT, E_BAD_DTYPE, E_NOT_FOUND, E_UNREADABLE, E_UNSUPPORTED, errorName } from "./core/errors";
+import { CODEC_NONE, Plan, Segment, Tensor } from "./core/model";
+import { dtypeByteLength, dtypeFromName, DT_BF16, DT_F16, DT_F32, DT_KEEP, DT_U8 } from "./core/dtype";
 import { DoneJob } from "./jobs/done-job";
 import { planSafetensors } from "./writers/safetensors-plan";
 import { npyHeader } from "./writers/npy-header";
 import { Job, S_ERROR } from "./jobs/job";
 import { IndexJob } from "./jobs/index-job";
 import { ReadJob } from "./jobs/read-job";
+import { ArrayJob, findMetadataArray } from "./jobs/array-job";
 import { JArr, JKind, JObj, JsonParser } from "./util/json";
 import { chooseEntry } from "./core/entry";
 import { ByteBuf } from "./util/bytes";
@@ -107,11 +109,49 @@ export function read_open(indexHandle: i32, tensor: i32, dtype: i32): i32 {
   return addJob(rj);
 }
 
+// Starts reading the bytes of child `child` (its position in the index's children) of a finished
+// index job: a read job whose result is the member's content (COPY when stored, OUTPUT when it
+// must be decompressed). Hosts open the result as a model of its own.
+export function child_open(indexHandle: i32, child: i32): i32 {
+  const j = job(indexHandle);
+  if (!j || !(j instanceof IndexJob) || !(<IndexJob>j).finished) return -E_BAD_ARGUMENT;
+  const cs = (<IndexJob>j).index.children;
+  if (child < 0 || child >= cs.length) return -E_NOT_FOUND;
+  const c = cs[child];
+  if (!c.readable) return -E_UNREADABLE;
+  const plan = new Plan();
+  plan.storage = DT_U8;
+  plan.segments.push(c.codec == CODEC_NONE ? Segment.raw(c.source, c.offset, c.size) : Segment.coded(c.source, c.offset, c.length, c.codec, c.skip, c.size));
+  const shape = new Array<u64>();
+  shape.push(c.size);
+  const rj = new ReadJob(new Tensor(c.name, DT_U8, shape, c.size), plan, DT_KEEP);
+  rj.check();
+  return addJob(rj);
+}
+
 // Total bytes the read will produce (for sizing the destination).
 export function read_output_length(h: i32): f64 {
   const j = job(h);
   if (!j || !(j instanceof ReadJob)) return -1;
   return <f64>(<ReadJob>j).outputLength();
+}
+
+// ---- metadata arrays ----
+
+// Streams the elements of metadata array `key` of a finished index job (formats that register
+// their arrays: GGUF). Returns a job handle (> 0) whose job_result describes the array as JSON
+// {key, type, dtype, length, encoding, byteLength} and whose OUTPUTs are the elements (ABI.md);
+// -NOT_FOUND when the key is no streamable array, -UNSUPPORTED for arrays of arrays.
+export function metadata_array(indexHandle: i32, keyPtr: usize, keyLen: u32): i32 {
+  const j = job(indexHandle);
+  if (!j || !(j instanceof IndexJob)) return -E_BAD_ARGUMENT;
+  const ij = <IndexJob>j;
+  if (!ij.finished) return -E_BAD_ARGUMENT;
+  const key = String.UTF8.decodeUnsafe(keyPtr, keyLen, false);
+  const spec = findMetadataArray(ij.ctx, key);
+  if (!spec || spec.source != 0) return -E_NOT_FOUND;
+  if (spec.dtype < 0) return -E_UNSUPPORTED;
+  return addJob(new ArrayJob(spec, ij.reader.size(0), key));
 }
 
 // ---- driving any job ----

@@ -23,6 +23,7 @@ interface Exports {
   job_set_options(h: number, ptr: number, len: number): number;
   read_open(index: number, tensor: number, dtype: number): number;
   read_output_length(h: number): number;
+  metadata_array(index: number, keyPtr: number, keyLen: number): number;
   job_run(h: number): number;
   job_need_source(h: number): number;
   job_need_offset(h: number): number;

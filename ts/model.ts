@@ -218,6 +218,53 @@ export class Model implements ModelIndex {
     }
   }
 
+  /**
+   * All elements of a metadata array, including those the index shows only as
+   * `{type, length, offset}` (GGUF tokenizer vocabularies): a typed array for numbers (BOOL as
+   * Uint8Array of 0/1 as stored, 64-bit integers as BigInt arrays) or string[] for strings.
+   */
+  async metadataArray(key: string): Promise<TypedArray | string[]> {
+    this.assertOpen();
+    const e = this.core.exports;
+    const h = this.core.withString(key, (p, l) => e.metadata_array(this.handle, p, l));
+    if (h <= 0) {
+      const code = -h === 14 ? "UNSUPPORTED" : -h === 22 ? "NOT_FOUND" : "BAD_ARGUMENT";
+      const why = code === "UNSUPPORTED" ? "is an array of arrays, which is not streamed" : code === "NOT_FOUND" ? "is not a metadata array of this model" : "cannot be read";
+      throw new OmnimodelError(code, `metadata "${key}" ${why}`, { file: this.source.name });
+    }
+    try {
+      const desc = JSON.parse(this.core.result(h)) as { dtype: string; length: number };
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      await drive(this.core, h, this.table, {
+        output: (b) => {
+          parts.push(b.slice());
+          total += b.byteLength;
+        },
+      });
+      const all = new Uint8Array(total);
+      let at = 0;
+      for (const p of parts) {
+        all.set(p, at);
+        at += p.byteLength;
+      }
+      if (desc.dtype !== "STR") return arrayFor(desc.dtype, all.buffer, 0, total);
+      // Strings: a u32 little-endian byte count, then the bytes, per element (bindings/ABI.md).
+      const out = new Array<string>(desc.length);
+      const dv = new DataView(all.buffer);
+      const dec = new TextDecoder();
+      let pos = 0;
+      for (let i = 0; i < desc.length; i++) {
+        const n = dv.getUint32(pos, true);
+        out[i] = dec.decode(all.subarray(pos + 4, pos + 4 + n));
+        pos += 4 + n;
+      }
+      return out;
+    } finally {
+      e.job_close(h);
+    }
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new OmnimodelError("BAD_ARGUMENT", "the model is closed", { file: this.source.name });
   }

@@ -12,12 +12,14 @@
 //   gguf: {maxDims: n}                         allow more than 4 dimensions (ggml's limit)
 //   gguf: {acceptFuggMagic: 1}                 read files with the unmerged big-endian magic "FUGG"
 // Metadata arrays longer than 64 elements appear as {type, length, offset} (offset: where the
-// elements start in the file), strings longer than 1 MiB as {type, length, prefix}.
+// elements start in the file), strings longer than 1 MiB as {type, length, prefix}. Every
+// top-level array of the main file can be streamed whole through the metadata_array call.
 
 import { Context, SOURCE_FAILED, SOURCE_PENDING, ST_DONE, ST_FAILED, ST_PENDING } from "../core/context";
 import {
-  DT_BF16, DT_F16, DT_F32, DT_F64, DT_GGML_BASE, DT_I16, DT_I32, DT_I64, DT_I8, DT_U8,
+  DT_BF16, DT_BOOL, DT_F16, DT_F32, DT_F64, DT_GGML_BASE, DT_I16, DT_I32, DT_I64, DT_I8, DT_STR, DT_U16, DT_U32, DT_U64, DT_U8,
 } from "../core/dtype";
+import { ArraySpec, registerMetadataArray } from "../jobs/array-job";
 import {
   E_BAD_SHAPE, E_DUPLICATE, E_INVALID_HEADER, E_INVALID_OFFSET, E_LIMIT, E_MISALIGNED, E_OVERFLOW,
 } from "../core/errors";
@@ -413,6 +415,8 @@ function readValue(ctx: Context, c: Cursor, type: u32, key: string, depth: i32, 
       }
       const inner = new Array<string>();
       let full = "ARRAY[" + valueTypeName(et) + "]";
+      // Top-level arrays of the main file can be streamed later (metadata_array, jobs/array-job.ts).
+      if (depth == 0 && c.src == 0) registerMetadataArray(ctx, key, arraySpec(c, et, n, full));
       if (n > INLINE_ARRAY || n > <u64>inlineBudget) {
         // Skip it: fixed-size elements in one step, strings and nested arrays one by one.
         const dataAt = c.off;
@@ -444,6 +448,23 @@ function readValue(ctx: Context, c: Cursor, type: u32, key: string, depth: i32, 
     }
   }
   return null;
+}
+
+const ELEMENT_DTYPES: i32[] = [DT_U8, DT_I8, DT_U16, DT_I16, DT_U32, DT_I32, DT_F32, DT_BOOL, DT_STR, -1, DT_U64, DT_I64, DT_F64];
+
+// Where an array's elements start (the cursor stands after its count) and how to walk them.
+function arraySpec(c: Cursor, et: u32, n: u64, typeName: string): ArraySpec {
+  const s = new ArraySpec();
+  s.source = c.src;
+  s.offset = c.off;
+  s.count = n;
+  s.dtype = ELEMENT_DTYPES[et];
+  s.elemBytes = et == T_STRING || et == T_ARRAY ? 0 : <u64>VALUE_SIZES[et];
+  s.bigEndian = c.be;
+  s.lengthBytes = c.v1 ? 4 : 8;
+  s.maxString = MAX_STRING;
+  s.typeName = typeName;
+  return s;
 }
 
 // Skips one value without materialising it. False: truncated or error set.

@@ -74,6 +74,29 @@ describe("PyTorch", () => {
   });
 });
 
+describe("mutated PyTorch files give findings or typed errors, never a trap", () => {
+  it("300 mutants of zip, legacy and joblib files, read through every plan", async () => {
+    const { open, BytesSource } = await sdk();
+    let s = 777;
+    const rnd = (n: number) => { s = (s * 1103515245 + 12345) >>> 0; return s % n; };
+    const seeds = ["torch-dtypes.pt", "torch-legacy.pt", "torch-special.pt", "joblib-raw.pkl", "torch-tar-payload.pt"];
+    for (let k = 0; k < 300; k++) {
+      const name = seeds[k % seeds.length];
+      const m = new Uint8Array(readFileSync(join(FIXTURES, name)));
+      // zips: aim at the pickle and the first records, where the structure is
+      const span = name.endsWith(".pt") && name !== "torch-legacy.pt" && name !== "torch-tar-payload.pt" ? Math.min(m.length, 1500) : m.length;
+      for (let e = 0; e < 1 + rnd(4); e++) m[rnd(span)] = rnd(256);
+      try {
+        const model = await open(new BytesSource(m, name));
+        for (const t of model.tensors) await t.read().catch((err: any) => expect(err.name, String(err)).toBe("OmnimodelError"));
+        await model.close();
+      } catch (e: any) {
+        expect(e.name, String(e)).toBe("OmnimodelError");
+      }
+    }
+  });
+});
+
 describe("legacy tar and npy object arrays", () => {
   it("the pre-0.2 torch tar: every pickle scanned, also one hidden after raw storage bytes", async () => {
     const m = await openFixture("torch-tar-payload.pt");

@@ -28,6 +28,8 @@ export interface ChildInfo {
   name: string;
   format: string | null;
   size: number;
+  /** Whether openChild() can open it (false for encrypted members and unread compression methods). */
+  readable?: boolean;
 }
 
 /** The index of DESIGN.md §3, exactly as `inspect --json` prints it. */
@@ -168,6 +170,12 @@ export class Model implements ModelIndex {
 
   get source(): Source {
     return this.table.main;
+  }
+
+  /** Opens an archive member (see `children`) as a model of its own. */
+  async openChild(ref: number | string, options: import("./open.js").OpenOptions = {}): Promise<Model> {
+    const { openChild } = await import("./open.js");
+    return openChild(this, ref, options);
   }
 
   /** The tensor with this name (undefined when there is none). */

@@ -2,10 +2,10 @@
 // to load the wasm and how to open strings (paths, URLs) with `configure`.
 
 import { Core, type WasmInput } from "./core.js";
-import { drive, SourceTable } from "./driver.js";
-import { OmnimodelError } from "./errors.js";
+import { drive, step, SourceTable } from "./driver.js";
+import { OmnimodelError, errorCodeName } from "./errors.js";
 import { Model, type ModelIndex } from "./model.js";
-import { BytesSource, type Source } from "./source.js";
+import { BytesSource, SliceSource, type Source } from "./source.js";
 import { BlobSource, UrlSource } from "./web-sources.js";
 
 export type ModelInput = Source | Uint8Array | ArrayBuffer | Blob | URL | string;
@@ -109,4 +109,40 @@ export async function scan(input: ModelInput, options: OpenOptions = {}): Promis
   } finally {
     await m.close();
   }
+}
+
+/** Children larger than this are refused when they must be decompressed into memory. */
+export const MAX_CHILD_IN_MEMORY = 1024 * 1024 * 1024;
+
+/**
+ * Opens an archive member listed in `model.children` (by position or name) as a model of its own.
+ * A stored member is read in place (a slice of the parent); a compressed one is decompressed by
+ * the core into memory (up to 1 GiB).
+ */
+export async function openChild(model: Model, ref: number | string, options: OpenOptions = {}): Promise<Model> {
+  const i = typeof ref === "number" ? ref : model.children.findIndex((c) => c.name === ref);
+  const child = model.children[i];
+  if (!child) throw new OmnimodelError("NOT_FOUND", `no child ${JSON.stringify(ref)} (${model.children.length} children)`, { file: model.source.name });
+  const core = model.core;
+  const name = `${model.source.name}!${child.name}`;
+  const h = core.exports.child_open(model.handle, i);
+  if (h <= 0) throw new OmnimodelError(errorCodeName(-h), `"${child.name}" cannot be opened (encrypted, or stored with a method that is not read)`, { file: model.source.name });
+  let source: Source;
+  try {
+    const first = await step(core, h, model.table);
+    if (first.kind === "copy" && first.length === child.size) {
+      source = new SliceSource(first.source, first.sourceOffset, first.length, name);
+    } else {
+      if (child.size > MAX_CHILD_IN_MEMORY) throw new OmnimodelError("LIMIT", `"${child.name}" is compressed and larger than the 1 GiB it may take in memory`, { file: model.source.name });
+      const buf = new Uint8Array(child.size);
+      for (let s = first; s.kind !== "done"; s = await step(core, h, model.table)) {
+        if (s.kind === "output") buf.set(s.bytes, s.offset);
+        else buf.set(await s.source.read(s.sourceOffset, s.length), s.offset);
+      }
+      source = new BytesSource(buf, name);
+    }
+  } finally {
+    core.exports.job_close(h);
+  }
+  return openSource(core, source, options);
 }

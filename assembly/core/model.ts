@@ -145,12 +145,16 @@ export class Finding {
 export class Child {
   constructor(public name: string) {}
   format: string | null = null;
-  // A stored member that can be opened as its own model by slicing the parent source.
+  // Where the child's bytes are: `length` stored bytes at `offset` of `source`, decoded with
+  // `codec` when set, of which the decoded bytes [skip, skip+size) are the child.
   source: i32 = 0;
   offset: u64 = 0;
   length: u64 = 0;
   codec: i32 = CODEC_NONE;
+  skip: u64 = 0;
   size: u64 = 0;
+  // Whether the bytes above are known, so the child can be opened (child_open).
+  readable: bool = false;
 }
 
 export class Index {
@@ -222,6 +226,7 @@ export class Index {
       else writeJsonString(out, cf);
       out.str(",\"size\":");
       writeJson(out, new JUint(c.size));
+      out.str(c.readable ? ",\"readable\":true" : ",\"readable\":false");
       out.byte(0x7d);
     }
     out.str("]}");

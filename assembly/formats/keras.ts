@@ -6,13 +6,14 @@ import { Context, ST_DONE } from "../core/context";
 import { decodePrefix } from "../containers/prefix";
 import { resolveMember, ZipArchive, ZipEntry } from "../containers/zip";
 import { E_INVALID_JSON, E_LIMIT } from "../core/errors";
-import { Child, SEV_INFO, SEV_MEDIUM } from "../core/model";
+import { SEV_INFO, SEV_MEDIUM } from "../core/model";
 import { JObj, JStr, JValue, parseJson } from "../util/json";
 import { H5 } from "../hdf5/file";
 import { walkFile } from "../hdf5/walk";
 import { hdf5Metadata } from "./hdf5";
 import { kerasConfig, KerasInfo, mapWeights } from "./keras-config";
 import { ZipFlavor } from "./zipflavor";
+import { zipChild } from "./children";
 
 const MAX_JSON: u64 = 64 * 1024 * 1024;
 
@@ -59,13 +60,8 @@ export class KerasZipFlavor extends ZipFlavor {
       const e = a.entries[i];
       if (e.isDir() || e.name == "config.json" || e.name == "metadata.json") continue;
       if (wh !== null && e === wh && e.method == 0 && !e.encrypted) continue;
-      const c = new Child(e.name);
-      c.source = a.source;
-      c.offset = e.localOffset;
-      c.length = e.csize;
-      c.codec = e.codec();
-      c.size = e.usize;
-      idx.children.push(c);
+      const st = zipChild(ctx, a, e);
+      if (st != ST_DONE) return st;
     }
     if (wh === null) {
       if (a.find("model.weights.npz") !== null) {

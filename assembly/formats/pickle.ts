@@ -124,7 +124,7 @@ export class PickleZipFlavor extends ZipFlavor {
     if (scanned == 0) {
       ctx.index.format = "zip";
       ctx.index.formatVersion = null;
-      listChildren(ctx, a);
+      return listChildren(ctx, a);
     }
     return ST_DONE;
   }

@@ -14,11 +14,11 @@ import { openTar, isTarHeader, TarEntry, TarWalker } from "../containers/tar";
 import { resolveMember, ZipArchive, ZipEntry } from "../containers/zip";
 import { Inflater, INFLATE_GZIP } from "../containers/inflate";
 import { E_INVALID_JSON } from "../core/errors";
-import { Child, CODEC_NONE, SEV_HIGH, SEV_INFO, SEV_MEDIUM, strArray } from "../core/model";
+import { Child, CODEC_GZIP, CODEC_NONE, SEV_HIGH, SEV_INFO, SEV_MEDIUM, strArray } from "../core/model";
 import { JArr, JObj, JsonParser, JUint } from "../util/json";
 import { FormatModule, Sniff, SNIFF_BYTES, SNIFF_NO, SNIFF_STRUCTURE } from "./format";
 import { ZipFlavor } from "./zipflavor";
-import { detect } from "./registry";
+import { sniffFormat, zipChild } from "./children";
 
 export const MANIFEST = "MAR-INF/MANIFEST.json";
 const MAX_MANIFEST: u64 = 1 << 20;
@@ -61,12 +61,12 @@ export class TorchServeZipFlavor extends ZipFlavor {
     }
     const st = describeArchive(ctx, "zip", members, manifestText, "");
     if (st != ST_DONE) return st;
-    return zipChild(ctx, a);
+    return serializedChild(ctx, a);
   }
 }
 
 // The serializedFile of a zip .mar as a child, with the format its first bytes show.
-function zipChild(ctx: Context, a: ZipArchive): i32 {
+function serializedChild(ctx: Context, a: ZipArchive): i32 {
   const file = serializedFile(ctx);
   if (file === null) return ST_DONE;
   const e = a.find(file);
@@ -74,35 +74,7 @@ function zipChild(ctx: Context, a: ZipArchive): i32 {
     ctx.index.addFinding(SEV_MEDIUM, "torchserve-missing-file", "The manifest names serializedFile \"" + file + "\" but the archive has no such member.", file);
     return ST_DONE;
   }
-  const st = resolveMember(ctx, a, e);
-  if (st != ST_DONE) return st;
-  const c = new Child(e.name);
-  c.source = a.source;
-  c.offset = e.dataOffset;
-  c.length = e.csize;
-  c.codec = e.codec();
-  c.size = e.usize;
-  if (e.usize > 0 && (e.method == 0 || e.method == 8)) {
-    const n = e.usize < SNIFF_BYTES ? e.usize : SNIFF_BYTES;
-    const pre = decodePrefix(ctx, a.source, e.dataOffset, e.csize, e.codec(), n);
-    if (pre.status != ST_DONE) return pre.status;
-    c.format = childFormat(pre.ptr, pre.len, e.usize, e.name);
-  }
-  ctx.index.children.push(c);
-  return ST_DONE;
-}
-
-// Detection on a member's first bytes (the tail is not at hand: head only).
-function childFormat(p: usize, n: usize, size: u64, name: string): string | null {
-  const s = new Sniff();
-  s.head = p;
-  s.headLen = n;
-  s.tail = p;
-  s.tailLen = n;
-  s.size = size;
-  s.name = name;
-  const f = detect(s);
-  return f ? f.id : null;
+  return zipChild(ctx, a, e);
 }
 
 function serializedFile(ctx: Context): string | null {
@@ -306,20 +278,26 @@ function marRoot(w: TarWalker): string | null {
   return null;
 }
 
-// A tar member as a child. Members of a plain tar can be sliced from the file; members of a
-// tar.gz are named with their detected format but sit inside the compressed stream.
+// A tar member as a child. Members of a plain tar are slices of the file; members of a tar.gz
+// are a window [dataOffset, dataOffset+size) of the decompressed stream.
 function tarChild(ctx: Context, e: TarEntry, gz: bool): void {
   if (!e.isFile()) return;
   const c = new Child(e.name);
   c.size = e.size;
+  c.source = 0;
+  c.readable = true;
   if (!gz) {
-    c.source = 0;
     c.offset = e.dataOffset;
     c.length = e.size;
     c.codec = CODEC_NONE;
+  } else {
+    c.offset = 0;
+    c.length = ctx.size;
+    c.codec = CODEC_GZIP;
+    c.skip = e.dataOffset;
   }
   const cap = e.captured;
-  if (cap !== null && cap.byteLength > 0) c.format = childFormat(changetype<usize>(cap), <usize>cap.byteLength, e.size, e.name);
+  if (cap !== null && cap.byteLength > 0) c.format = sniffFormat(changetype<usize>(cap), <usize>cap.byteLength, e.size, e.name);
   ctx.index.children.push(c);
 }
 

@@ -3,7 +3,7 @@
 
 import { Context, ST_DONE } from "../core/context";
 import { ZipArchive } from "../containers/zip";
-import { Child, CODEC_DEFLATE, CODEC_NONE } from "../core/model";
+import { zipChild } from "./children";
 import { ZipFlavor } from "./zipflavor";
 
 export class GenericZipFlavor extends ZipFlavor {
@@ -13,21 +13,16 @@ export class GenericZipFlavor extends ZipFlavor {
 
   index(ctx: Context, a: ZipArchive): i32 {
     ctx.index.format = "zip";
-    listChildren(ctx, a);
-    return ST_DONE;
+    return listChildren(ctx, a);
   }
 }
 
-export function listChildren(ctx: Context, a: ZipArchive): void {
+export function listChildren(ctx: Context, a: ZipArchive): i32 {
   for (let i = 0; i < a.entries.length; i++) {
     const e = a.entries[i];
     if (e.isDir()) continue;
-    const c = new Child(e.name);
-    c.source = a.source;
-    c.offset = e.localOffset;
-    c.length = e.csize;
-    c.codec = e.method == 8 ? CODEC_DEFLATE : CODEC_NONE;
-    c.size = e.usize;
-    ctx.index.children.push(c);
+    const st = zipChild(ctx, a, e);
+    if (st != ST_DONE) return st;
   }
+  return ST_DONE;
 }

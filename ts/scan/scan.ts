@@ -4,7 +4,7 @@
 
 import { open, type ModelInput, type OpenOptions } from "../open.js";
 import { OmnimodelError } from "../errors.js";
-import type { Severity } from "../model.js";
+import type { Model, Severity } from "../model.js";
 import { impactOf, loaderFor } from "./explain.js";
 import { exitCodeFor, highestOf, summarize, type FileReport, type ScanFinding, type ScanReport } from "./report.js";
 
@@ -39,10 +39,38 @@ export async function scanInput(input: ModelInput, path: string, size: number, o
   }
   try {
     const format = m.format;
-    const findings = m.findings.map((f) => ({ ...f, impact: impactOf(f, format) }));
+    const findings: ScanFinding[] = m.findings.map((f) => ({ ...f, impact: impactOf(f, format) }));
+    await scanChildren(m, findings, 0);
     return { path, format, loader: loaderFor(format), size, findings, highest: highestOf(findings), status: "scanned" };
   } finally {
     await m.close();
+  }
+}
+
+// Archives inside archives are scanned too: a child's findings are reported with its name.
+const MAX_CHILD_DEPTH = 4;
+const MAX_CHILDREN = 1000;
+
+async function scanChildren(m: Model, out: ScanFinding[], depth: number): Promise<void> {
+  if (depth >= MAX_CHILD_DEPTH) return;
+  const kids = m.children.slice(0, MAX_CHILDREN);
+  for (let i = 0; i < kids.length; i++) {
+    const c = kids[i];
+    if (!c.readable || !c.format) continue; // not a model format: nothing to scan inside
+    let child: Model;
+    try {
+      child = await m.openChild(i);
+    } catch {
+      continue; // an unreadable member is already listed; its own parse error is not a finding
+    }
+    try {
+      for (const f of child.findings) {
+        out.push({ ...f, location: `${c.name}${f.location ? ": " + f.location : ""}`, message: `${c.name}: ${f.message}`, impact: impactOf(f, child.format) });
+      }
+      await scanChildren(child, out, depth + 1);
+    } finally {
+      await child.close();
+    }
   }
 }
 

@@ -163,6 +163,34 @@ class Model:
         best = max((severity_rank(f.get("severity", "")) for f in self.findings), default=0)
         return SEVERITIES[best - 1] if best else "none"
 
+    def metadata_array(self, key: str) -> list:
+        """All elements of a metadata array as a list (str, int, float or bool), including arrays
+        the index shows only as {type, length, offset} (GGUF tokenizer vocabularies)."""
+        if self._closed:
+            raise OmnimodelError("BAD_ARGUMENT", "the model is closed", file=self.source.name)
+        core = self._core
+        h = core.with_string(key, lambda p, n: core.metadata_array(self._handle, p, n))
+        if h <= 0:
+            code = {14: "UNSUPPORTED", 22: "NOT_FOUND"}.get(-h, "BAD_ARGUMENT")
+            why = {"UNSUPPORTED": "is an array of arrays, which is not streamed", "NOT_FOUND": "is not a metadata array of this model"}.get(code, "cannot be read")
+            raise OmnimodelError(code, f'metadata "{key}" {why}', file=self.source.name)
+        try:
+            desc = json.loads(core.string(core.job_result(h), core.job_result_length(h) & MASK))
+            data = bytearray()
+            for s in steps(core, h, self._table):
+                data += core.read(s[1], s[2])  # only outputs: array jobs never ask for copies
+        finally:
+            core.job_close(h)
+        if desc["dtype"] != "STR":
+            return memoryview(bytes(data)).cast(MEMORYVIEW_FORMAT[desc["dtype"]]).tolist()
+        # Strings: a u32 little-endian byte count, then the bytes, per element (bindings/ABI.md).
+        out, pos = [], 0
+        for _ in range(desc["length"]):
+            n = int.from_bytes(data[pos:pos + 4], "little")
+            out.append(bytes(data[pos + 4:pos + 4 + n]).decode("utf-8", "replace"))
+            pos += 4 + n
+        return out
+
     def _open_read(self, position: int, dtype: Optional[str]) -> int:
         if self._closed:
             raise OmnimodelError("BAD_ARGUMENT", "the model is closed", file=self.source.name)

@@ -9,6 +9,11 @@ export const CODEC_NONE: i32 = 0;
 export const CODEC_DEFLATE: i32 = 1; // raw deflate (zip members)
 export const CODEC_ZLIB: i32 = 2;
 export const CODEC_GZIP: i32 = 3;
+// Decoded whole, not streamed (containers/whole.ts): the compressed range is read at once.
+export const CODEC_XZ: i32 = 4;
+export const CODEC_LZMA: i32 = 5;
+export const CODEC_BZ2: i32 = 6;
+export const CODEC_LZ4: i32 = 7;
 
 // A run of stored bytes: `length` bytes at `offset` of source `source`; when a codec is set, those
 // bytes are decoded and the decoded bytes [skip, skip+take) are the segment's content.

@@ -7,7 +7,8 @@
 
 import { Context, ST_DONE, SOURCE_FAILED, SOURCE_PENDING } from "../core/context";
 import { E_CORRUPT, E_DECOMPRESS, E_LIMIT, E_UNKNOWN_FORMAT, E_UNSUPPORTED } from "../core/errors";
-import { CODEC_GZIP, CODEC_NONE, CODEC_ZLIB, Segment, SEV_HIGH } from "../core/model";
+import { CODEC_BZ2, CODEC_GZIP, CODEC_LZ4, CODEC_LZMA, CODEC_NONE, CODEC_XZ, CODEC_ZLIB, Segment, SEV_HIGH } from "../core/model";
+import { decodeWholeCodec } from "../containers/whole";
 import { Inflater, INFLATE_GZIP, INFLATE_ZLIB } from "../containers/inflate";
 import { decompressXz, decompressLzmaAlone } from "../containers/xz";
 import { decompressLz4Frame } from "../containers/lz4";
@@ -57,24 +58,21 @@ export class JoblibFormat extends FormatModule {
   }
 
   // bz2, xz, lzma, lz4: decoded whole into a capped buffer, then read like a raw dump.
-  private indexWhole(ctx: Context, codec: string): i32 {
+  private indexWhole(ctx: Context, codecName: string): i32 {
+    const codec = codecName == "xz" ? CODEC_XZ : codecName == "lzma" ? CODEC_LZMA : codecName == "bz2" ? CODEC_BZ2 : CODEC_LZ4;
     const size = ctx.size;
     if (size > MAX_PICKLE_BYTES) return ctx.fail(E_LIMIT, "joblib: " + size.toString() + " bytes is above the limit of one view", 0);
     const all = ctx.view(0, size);
     if (!all) return ctx.truncated("the joblib file", 0);
     const buf = new StaticArray<usize>(2);
-    const err = decodeWhole(codec, all, <usize>size, XZ_CAP, buf);
-    if (err !== null) return ctx.fail(E_DECOMPRESS, "joblib: " + codec + ": " + err, 0);
+    const err = decodeWholeCodec(codec, all, <usize>size, XZ_CAP, buf);
+    if (err !== null) return ctx.fail(E_DECOMPRESS, "joblib: " + codecName + ": " + err, 0);
     ctx.index.format = "joblib";
-    ctx.index.formatVersion = codec;
+    ctx.index.formatVersion = codecName;
     const d = new JoblibDriver(ctx);
     d.feed(buf[0], buf[1], true);
-    const first = ctx.index.tensors.length;
-    const st = d.finish(Segment.raw(0, 0, 0), buf[0], buf[1], true);
-    for (let i = first; i < ctx.index.tensors.length; i++) {
-      const pl = ctx.index.tensors[i].plan;
-      if (pl && pl.unreadable === null) pl.unreadable = "the file is " + codec + "-compressed: values are not readable in place (decompress it first)";
-    }
+    // Arrays are windows of the decoded stream: read jobs decode it again (whole) to read them.
+    const st = d.finish(Segment.coded(0, 0, size, codec, 0, <u64>buf[1]), buf[0], buf[1], true);
     // the machine copied what it keeps; the decoded buffer can go
     if (buf[0]) heap.free(buf[0]);
     return st;
@@ -129,19 +127,6 @@ export class JoblibFormat extends FormatModule {
     return d.finish(codec == CODEC_NONE ? Segment.raw(0, 0, size) : Segment.coded(0, start, size - start, codec, 0, d.m.pos), p, <usize>size, codec == CODEC_NONE);
   }
 }
-
-export function decodeWhole(codec: string, p: usize, n: usize, cap: u64, out: StaticArray<usize>): string | null {
-  let ok = false, err = "", ptr: usize = 0, len: usize = 0;
-  if (codec == "xz") { const x = decompressXz(p, n, cap); ok = x.ok; err = x.error; ptr = x.out.ptr; len = x.out.len; if (!ok) x.out.dispose(); }
-  else if (codec == "lzma") { const x = decompressLzmaAlone(p, n, cap); ok = x.ok; err = x.error; ptr = x.out.ptr; len = x.out.len; if (!ok) x.out.dispose(); }
-  else if (codec == "lz4") { const x = decompressLz4Frame(p, n, cap); ok = x.ok; err = x.error; ptr = x.out.ptr; len = x.out.len; if (!ok) x.out.dispose(); }
-  else if (codec == "bz2") { const x = decompressBz2(p, n, cap); ok = x.ok; err = x.error; ptr = x.out.ptr; len = x.out.len; if (!ok) x.out.dispose(); }
-  if (!ok) return err.length ? err : "cannot decode";
-  out[0] = ptr;
-  out[1] = len;
-  return null;
-}
-
 
 // Routes the decompressed stream: pickle opcodes to the machine, raw array bytes (counted, their
 // range recorded on the wrapper node) and nested object-array pickles to a second machine.

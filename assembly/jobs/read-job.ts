@@ -10,6 +10,7 @@ import { E_BAD_ARGUMENT, E_DECOMPRESS, E_IO, E_LIMIT, E_UNREADABLE, E_CORRUPT } 
 import { ChunkGrid, CODEC_NONE, LAYOUT_FORTRAN, Plan, Segment, Tensor } from "../core/model";
 import { Inflater } from "../containers/inflate";
 import { codecToInflate } from "../containers/prefix";
+import { decodeWholeCodec, isWholeCodec, wholeCodecName } from "../containers/whole";
 import { canConvert, convertFromF32, convertToF32, swapInPlace, swapUnit } from "../kernels/convert";
 import { ggmlBlockBytes } from "../kernels/ggml-types";
 import { DT_F32, DT_GGML_BASE } from "../core/dtype";
@@ -19,6 +20,7 @@ import { Job, S_COPY, S_DONE, S_ERROR, S_NEED_BYTES, S_OUTPUT } from "./job";
 const WINDOW: u64 = 4 * 1024 * 1024;
 const GATHER_CAP: u64 = 1024 * 1024 * 1024;
 const COMPRESSED_CHUNK: u64 = 1024 * 1024;
+const WHOLE_CAP: u64 = 1024 * 1024 * 1024;
 // Chunked arrays are produced one slab (one row of chunks along axis 0) at a time.
 const GRID_SLAB_CAP: u64 = 512 * 1024 * 1024;
 const GRID_CHUNK_CAP: u64 = 256 * 1024 * 1024;
@@ -46,6 +48,10 @@ export class ReadJob extends Job {
   private cbuf: usize = 0; // compressed input being fed
   private cpos: u64 = 0; // compressed bytes of the current segment consumed
   private discard: usize = 0;
+  private whole: usize = 0; // a whole-codec segment, decoded
+  private wholeLen: u64 = 0;
+  private wholeIn: usize = 0; // its compressed bytes, as fed
+  private wholeFed: bool = false;
   private feeding: i32 = 0; // 1 = feed goes to staging, 2 = feed goes to cbuf
   private total: u64; // content bytes of the whole tensor
   // Chunked (grid) plans: current slab, next chunk, buffers for one stored and one decoded chunk.
@@ -174,6 +180,12 @@ export class ReadJob extends Job {
         this.status = S_NEED_BYTES;
         return S_NEED_BYTES;
       }
+      // Codecs without a streaming decoder: the whole range is decoded once, then sliced.
+      if (isWholeCodec(s.codec)) {
+        const w = this.pullWhole(s);
+        if (w != 0) return w;
+        continue;
+      }
       // Coded segment: pull decoded bytes; feed compressed input when the decoder asks.
       const st = this.pullDecoded(s);
       if (st != 0) return st;
@@ -241,6 +253,46 @@ export class ReadJob extends Job {
     if (inf) { inf.dispose(); this.inflater = null; }
     const pd = this.pbdec;
     if (pd) { pd.dispose(); this.pbdec = null; }
+    this.dropWhole();
+  }
+
+  // Whole-stream codecs (xz, lzma, bz2, lz4): ask for the compressed range at once, decode it
+  // into a buffer (capped), then copy the segment's window out of it.
+  private pullWhole(s: Segment): i32 {
+    if (!this.whole) {
+      if (!this.wholeFed) {
+        if (s.length > WHOLE_CAP) return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\": the " + wholeCodecName(s.codec) + " stream is larger than the 1 GiB that can be decoded at once", s.offset);
+        this.needSource = s.source;
+        this.needOffset = s.offset;
+        this.needLength = s.length;
+        this.feeding = 4;
+        this.status = S_NEED_BYTES;
+        return S_NEED_BYTES;
+      }
+      const out = new StaticArray<usize>(2);
+      const err = decodeWholeCodec(s.codec, this.wholeIn, <usize>s.length, WHOLE_CAP, out);
+      heap.free(this.wholeIn);
+      this.wholeIn = 0;
+      if (err !== null) return this.setError(E_DECOMPRESS, "decompressing tensor \"" + this.tensor.name + "\" (" + wholeCodecName(s.codec) + "): " + err!, s.offset);
+      this.whole = out[0];
+      this.wholeLen = <u64>out[1];
+      if (this.wholeLen < s.skip + s.take) return this.setError(E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": the decoded stream ends before the tensor does", s.offset);
+    }
+    const room = this.stagingCap - this.stagingLen;
+    const left = s.take - this.segPos;
+    const n = left < room ? left : room;
+    memory.copy(this.staging + <usize>this.stagingLen, this.whole + <usize>(s.skip + this.segPos), <usize>n);
+    this.stagingLen += n;
+    this.segPos += n;
+    return 0;
+  }
+
+  private dropWhole(): void {
+    if (this.whole) heap.free(this.whole);
+    if (this.wholeIn) heap.free(this.wholeIn);
+    this.whole = 0;
+    this.wholeIn = 0;
+    this.wholeFed = false;
   }
 
   // Returns 0 to continue the loop, or a status to return to the host.
@@ -316,6 +368,11 @@ export class ReadJob extends Job {
   feedBuffer(len: u64): usize {
     if (this.status != S_NEED_BYTES || len != this.needLength) return 0;
     if (this.feeding == 1) return this.staging + <usize>this.stagingLen;
+    if (this.feeding == 4) {
+      if (this.wholeIn) heap.free(this.wholeIn);
+      this.wholeIn = heap.alloc(<usize>len + 16);
+      return this.wholeIn;
+    }
     if (this.feeding == 3) {
       if (len > this.ginCap) {
         if (this.gin) heap.free(this.gin);
@@ -334,6 +391,12 @@ export class ReadJob extends Job {
     if (this.feeding == 3) {
       this.status = S_OUTPUT;
       return 0; // stays 3: the next run decodes the chunk
+    }
+    if (this.feeding == 4) {
+      this.wholeFed = true;
+      this.feeding = 0;
+      this.status = S_OUTPUT;
+      return 0;
     }
     if (this.feeding == 1) {
       this.stagingLen += len;
@@ -407,6 +470,7 @@ export class ReadJob extends Job {
   }
 
   dispose(): void {
+    this.dropWhole();
     if (this.staging) heap.free(this.staging);
     if (this.out) heap.free(this.out);
     if (this.cbuf) heap.free(this.cbuf);

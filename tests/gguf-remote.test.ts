@@ -29,6 +29,7 @@ export function buildGGUF(kv: [string, number, unknown][], tensors: { name: stri
   const value = (type: number, v: any) => {
     switch (type) {
       case 4: u32(v); break;
+      case 7: push(Uint8Array.of(v)); break; // BOOL, stored as given (the spec allows 0 and 1)
       case 6: { const b = new Uint8Array(4); new DataView(b.buffer).setFloat32(0, v, true); push(b); break; }
       case 8: str(v); break;
       case 9: {
@@ -80,6 +81,7 @@ beforeAll(async () => {
   const g = buildGGUF(
     [
       ["general.architecture", 8, "llama"],
+      ["test.flag", 7, 2], // a finding raised before the long vocab must survive the runs after it
       ["tokenizer.ggml.tokens", 9, [8, tokens]],
       ["tokenizer.ggml.scores", 9, [6, scores]],
     ],
@@ -111,17 +113,28 @@ describe("GGUF over HTTP Range requests", () => {
     const m = await open(`${server.url}/big-vocab.gguf`);
     try {
       const served = server.bytesServed();
+      const requests = server.requests();
       expect(m.format).toBe("gguf");
       expect(m.tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual([
         ["token_embd.weight", "F32", [4096, 1024]],
         ["output.weight", "F32", [2048, 1024]],
       ]);
       expect(m.metadata["general.architecture"]).toBe("llama");
+      expect(m.metadata["test.flag"]).toBe(true);
+      expect(m.findings.filter((f) => f.code === "gguf-bool").length).toBe(1);
+      // The header took several windows (runs); the vocab read through them is complete.
+      const got = (await m.metadataArray("tokenizer.ggml.tokens")) as string[];
+      expect(got.length).toBe(VOCAB);
+      expect(got[0]).toBe(tokens[0]);
+      expect(got[VOCAB - 1]).toBe(tokens[VOCAB - 1]);
+      expect(got.every((t, i) => t === tokens[i])).toBe(true);
+      expect(Array.from((await m.metadataArray("tokenizer.ggml.scores")) as Float32Array)).toEqual(Array.from(scores));
       expect(m.metadata["tokenizer.ggml.tokens"]).toMatchObject({ type: "ARRAY[STRING]", length: VOCAB });
       // Every vocab string's length must be read; the fixed-size scores array can be skipped.
       const vocabBytes = tokens.reduce((a, t) => a + 8 + t.length, 0);
       expect(served).toBeGreaterThanOrEqual(vocabBytes);
       expect(served).toBeLessThanOrEqual(headerSize + MiB);
+      expect(requests).toBeGreaterThan(4); // the header came in several windows
       // A tensor read afterwards fetches that tensor's bytes, not the whole file.
       server.reset();
       const out = await m.tensor("output.weight")!.read();

@@ -23,7 +23,7 @@ import { ArraySpec, registerMetadataArray } from "../jobs/array-job";
 import {
   E_BAD_SHAPE, E_DUPLICATE, E_INVALID_HEADER, E_INVALID_OFFSET, E_LIMIT, E_MISALIGNED, E_OVERFLOW,
 } from "../core/errors";
-import { Plan, SEV_INFO, SEV_LOW, SEV_MEDIUM, shapeArray, Tensor } from "../core/model";
+import { Finding, Plan, SEV_INFO, SEV_LOW, SEV_MEDIUM, shapeArray, Tensor } from "../core/model";
 import { ggmlBigEndianType, ggmlBlockElements, ggmlRowBytes, ggmlTypeFromName, ggmlTypeName, GGML_TYPE_COUNT } from "../kernels/ggml-types";
 import { isValidUtf8 } from "../util/bytes";
 import { JArr, JBool, JFloat, JInt, JObj, JStr, JUint, JValue } from "../util/json";
@@ -207,8 +207,22 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
     return ctx.fail(E_INVALID_HEADER, where + "the header declares " + nKV.toString() + " key-value pairs and " + nTensors.toString() + " tensors, more than the " + c.left.toString() + " bytes after it can hold", 8);
   }
 
-  for (let i: u64 = 0; i < nKV; i++) {
+  // Resume after the last complete key-value pair of an earlier run (a long header arrives in
+  // windows of at most 1 MiB, and each run starts from the top: without this, a header of n MiB
+  // would be walked about n/2 times).
+  const ck = kvCheckpoint(ctx, src);
+  let first: u64 = 0;
+  if (ck.next > 0) {
+    h.kv = ck.kv;
+    h.kvTypes = ck.kvTypes;
+    c.off = ck.off;
+    first = ck.next;
+    for (let f = 0; f < ck.findings.length; f++) ctx.index.findings.push(ck.findings[f]);
+  }
+  skipCheckpoint = ck;
+  for (let i: u64 = first; i < nKV; i++) {
     const at = c.off;
+    const findingsBefore = ctx.index.findings.length;
     const key = readString(ctx, c, MAX_KEY, "a metadata key");
     if (key === null) return c.ok ? ST_FAILED : ctx.truncated("metadata key #" + i.toString(), at);
     if (key.length == 0) return ctx.fail(E_INVALID_HEADER, where + "metadata key #" + i.toString() + " is empty", at);
@@ -222,7 +236,14 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
     if (v === null) return c.ok ? ST_FAILED : ctx.truncated("the value of \"" + key + "\"", c.off);
     h.kv.set(key, v);
     h.kvTypes.set(key, new JStr(typeName.length ? typeName[0] : valueTypeName(type)));
+    ck.kv = h.kv;
+    ck.kvTypes = h.kvTypes;
+    ck.next = i + 1;
+    ck.off = c.off;
+    for (let f = findingsBefore; f < ctx.index.findings.length; f++) ck.findings.push(ctx.index.findings[f]);
   }
+
+  skipCheckpoint = null;
 
   // general.alignment: UINT32, a power of two.
   const av = h.kv.get("general.alignment");
@@ -286,6 +307,32 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
   h.dataStart = nTensors == 0 ? c.off : c.off + (a - c.off % a) % a;
   for (let i = 0; i < h.tensors.length; i++) h.tensors[i].dataStart = h.dataStart;
   return checkLayout(ctx, h, size, where);
+}
+
+// Progress through one source's key-value pairs, kept in ctx.memo between runs.
+class KVCheckpoint {
+  next: u64 = 0; // pairs complete
+  off: u64 = 0; // where the next pair starts
+  kv: JObj = new JObj();
+  kvTypes: JObj = new JObj();
+  findings: Finding[] = []; // raised while reading the complete pairs
+  // Progress through a long string array being skipped: where its elements start, how many
+  // are done, where the next one starts.
+  arrAt: u64 = 0;
+  arrDone: u64 = 0;
+  arrOff: u64 = 0;
+}
+let skipCheckpoint: KVCheckpoint | null = null;
+
+function kvCheckpoint(ctx: Context, src: i32): KVCheckpoint {
+  const k = "gguf-kv:" + src.toString();
+  if (ctx.memo.has(k)) {
+    const o = ctx.memo.get(k);
+    if (o instanceof KVCheckpoint) return <KVCheckpoint>o;
+  }
+  const ck = new KVCheckpoint();
+  ctx.memo.set(k, ck);
+  return ck;
 }
 
 function optU64(ctx: Context, key: string, dflt: u64): u64 {
@@ -422,6 +469,17 @@ function readValue(ctx: Context, c: Cursor, type: u32, key: string, depth: i32, 
         const dataAt = c.off;
         if (et != T_STRING && et != T_ARRAY) {
           c.off += n * minSize;
+        } else if (et == T_STRING && depth == 0 && skipCheckpoint !== null) {
+          // Long string arrays (vocabularies) span many windows: resume where the last run stopped.
+          const ck = skipCheckpoint!;
+          let i0: u64 = 0;
+          if (ck.arrAt == dataAt && ck.arrDone > 0) { i0 = ck.arrDone; c.off = ck.arrOff; }
+          for (let i: u64 = i0; i < n; i++) {
+            if (!skipValue(ctx, c, et, key, depth + 1, where)) return null;
+            ck.arrAt = dataAt;
+            ck.arrDone = i + 1;
+            ck.arrOff = c.off;
+          }
         } else {
           for (let i: u64 = 0; i < n; i++) {
             if (!skipValue(ctx, c, et, key, depth + 1, where)) return null;

@@ -81,6 +81,21 @@ describe("omnimodel CLI", () => {
     for (const m of [a, b, c]) await m.close();
   });
 
+  it("convert writes sub-byte integers packed as U8 and says so in __metadata__", async () => {
+    const { open } = await sdk();
+    const src = join(ROOT, "..", "shared", "corpus", "onnx", "node", "test_cast_FLOAT_to_INT4", "test_data_set_0", "output_0.pb");
+    const out = join(tmp, "i4.safetensors");
+    expect(cli("convert", src, out).code).toBe(0);
+    const a = await open(out);
+    const b = await open(src);
+    expect(b.tensors[0]).toMatchObject({ dtype: "I4", shape: [5, 5] });
+    expect(a.tensors[0]).toMatchObject({ dtype: "U8", shape: [13] });
+    expect(a.metadata["output.packed"]).toBe("I4 [5, 5], packed little-endian in U8 bytes");
+    expect(Buffer.from(((await a.tensors[0].read()) as any).buffer)).toEqual(Buffer.from(((await b.tensors[0].read()) as any).buffer));
+    await a.close();
+    await b.close();
+  });
+
   it("scan exit codes: 0 below the threshold, 1 at or above, 2 unreadable", () => {
     expect(cli("scan", basic("all_dtypes.safetensors")).code).toBe(0);
     expect(cli("scan", basic("object.npy")).code).toBe(0); // medium < default high

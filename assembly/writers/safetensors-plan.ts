@@ -59,7 +59,11 @@ export function planSafetensors(index: Index, want: i32): SafetensorsPlan {
       reason = plan !== null && plan.unreadable !== null ? plan.unreadable! : "not a numeric tensor";
     }
     let outDt = dt;
-    if (!reason.length) {
+    // Sub-byte integers (I4, U4, I2, U2) have no safetensors dtype and rarely fill whole bytes:
+    // they are written packed, as the U8 bytes they are stored in, and described in __metadata__.
+    const packed = dt >= 26 && dt <= 29 && plan !== null && plan!.unreadable === null && t.dtypeText === null;
+    if (packed) reason = "";
+    if (!reason.length && !packed) {
       if (want == DT_KEEP) outDt = storable(dt) ? dt : DT_F32; // quantized types become F32
       else if (isFloatType(dt) || isGGML(dt)) outDt = want;
       if (!storable(outDt)) reason = dtypeName(dt) + " has no safetensors dtype";
@@ -73,15 +77,20 @@ export function planSafetensors(index: Index, want: i32): SafetensorsPlan {
       skipped.push(s);
       continue;
     }
-    const readAs = outDt == plan!.storage ? DT_KEEP : outDt;
+    const readAs = packed || outDt == plan!.storage ? DT_KEEP : outDt;
     const len = new ReadJob(t, plan!, readAs).outputLength();
     let name = t.name;
     for (let k = 1; used.has(name); k++) name = t.name + "." + k.toString();
     used.add(name);
     const h = new JObj();
-    h.setStr("dtype", dtypeName(outDt));
+    h.setStr("dtype", packed ? "U8" : dtypeName(outDt));
     const shape = new JArr();
-    for (let d = 0; d < t.shape.length; d++) shape.push(new JUint(t.shape[d]));
+    if (packed) {
+      shape.push(new JUint(len));
+      const dims = new Array<string>();
+      for (let d = 0; d < t.shape.length; d++) dims.push(t.shape[d].toString());
+      meta.setStr(name + ".packed", dtypeName(dt) + " [" + dims.join(", ") + "], packed little-endian in U8 bytes");
+    } else for (let d = 0; d < t.shape.length; d++) shape.push(new JUint(t.shape[d]));
     h.set("shape", shape);
     const offs = new JArr();
     offs.push(new JUint(offset));
@@ -91,7 +100,7 @@ export function planSafetensors(index: Index, want: i32): SafetensorsPlan {
     const e = new JObj();
     e.setU64("tensor", <u64>i);
     e.setStr("name", name);
-    e.setStr("dtype", dtypeName(outDt));
+    e.setStr("dtype", packed ? "U8" : dtypeName(outDt));
     e.setU64("readAs", <u64>readAs);
     e.setU64("byteLength", len);
     entries.push(e);

@@ -143,6 +143,53 @@ export class Tensor implements TensorInfo {
   }
 }
 
+const utf8Decoder = new TextDecoder();
+
+/**
+ * Strings as metadata_array emits them: per element a u32 little-endian byte count, then the
+ * bytes (bindings/ABI.md). One TextDecoder call per string costs more than a short token itself,
+ * so the bytes are decoded in one call and cut at offsets counted from the UTF-8 lead bytes;
+ * when that count disagrees (invalid UTF-8 decodes to replacement characters), each string is
+ * decoded on its own.
+ */
+function decodeStrings(all: Uint8Array, count: number): string[] {
+  const dv = new DataView(all.buffer, all.byteOffset, all.byteLength);
+  const bytes = new Uint8Array(all.byteLength);
+  const ends = new Array<number>(count); // UTF-16 end offset of each string in the decoded text
+  let pos = 0;
+  let at = 0;
+  let units = 0;
+  for (let i = 0; i < count; i++) {
+    const n = dv.getUint32(pos, true);
+    pos += 4;
+    for (let j = pos, end = pos + n; j < end; j++) {
+      const c = all[j];
+      if ((c & 0xc0) !== 0x80) units += c >= 0xf0 ? 2 : 1; // a 4-byte sequence is a surrogate pair
+    }
+    bytes.set(all.subarray(pos, pos + n), at);
+    at += n;
+    pos += n;
+    ends[i] = units;
+  }
+  const text = utf8Decoder.decode(bytes.subarray(0, at));
+  const out = new Array<string>(count);
+  if (text.length === units) {
+    let start = 0;
+    for (let i = 0; i < count; i++) {
+      out[i] = text.substring(start, ends[i]);
+      start = ends[i];
+    }
+    return out;
+  }
+  pos = 0;
+  for (let i = 0; i < count; i++) {
+    const n = dv.getUint32(pos, true);
+    out[i] = utf8Decoder.decode(all.subarray(pos + 4, pos + 4 + n));
+    pos += 4 + n;
+  }
+  return out;
+}
+
 export class Model implements ModelIndex {
   readonly format: string;
   readonly formatVersion: string | null;
@@ -257,17 +304,7 @@ export class Model implements ModelIndex {
         at += p.byteLength;
       }
       if (desc.dtype !== "STR") return arrayFor(desc.dtype, all.buffer, 0, total);
-      // Strings: a u32 little-endian byte count, then the bytes, per element (bindings/ABI.md).
-      const out = new Array<string>(desc.length);
-      const dv = new DataView(all.buffer);
-      const dec = new TextDecoder();
-      let pos = 0;
-      for (let i = 0; i < desc.length; i++) {
-        const n = dv.getUint32(pos, true);
-        out[i] = dec.decode(all.subarray(pos + 4, pos + 4 + n));
-        pos += 4 + n;
-      }
-      return out;
+      return decodeStrings(all, desc.length);
     } finally {
       e.job_close(h);
     }

@@ -15,14 +15,7 @@ const MAX_SNIFFED = 256;
 
 // Detection on a member's first bytes (the tail is not at hand: the head stands in for it).
 export function sniffFormat(p: usize, n: usize, size: u64, name: string): string | null {
-  const s = new Sniff();
-  s.head = p;
-  s.headLen = n;
-  s.tail = p;
-  s.tailLen = n;
-  s.size = size;
-  s.name = name;
-  const f = detect(s);
+  const f = detect(Sniff.of(p, p, <u64>n, size, name));
   return f ? f.id : null;
 }
 

@@ -33,6 +33,18 @@ export class Sniff {
   }
 
   nameEndsWith(suffix: string): bool { return this.name.toLowerCase().endsWith(suffix); }
+
+  // The sniff of a file whose first and last n bytes (n = min(size, SNIFF_BYTES)) are at hand.
+  static of(head: usize, tail: usize, n: u64, size: u64, name: string): Sniff {
+    const s = new Sniff();
+    s.head = head;
+    s.headLen = <usize>n;
+    s.tail = tail;
+    s.tailLen = <usize>n;
+    s.size = size;
+    s.name = name;
+    return s;
+  }
 }
 
 // Sniff confidence levels, so modules agree on what wins.

@@ -161,14 +161,7 @@ function indexInto(ctx: Context, sub: Index, src: i32, name: string): i32 {
   if (!head) return ctx.truncated("shard \"" + name + "\"", 0);
   const tail = sc.view(size - n, n);
   if (!tail) return ctx.truncated("shard \"" + name + "\"", size - n);
-  const s = new Sniff();
-  s.head = head;
-  s.headLen = <usize>n;
-  s.tail = tail;
-  s.tailLen = <usize>n;
-  s.size = size;
-  s.name = name;
-  const f = detect(s);
+  const f = detect(Sniff.of(head, tail, n, size, name));
   if (!f) return ctx.fail(E_UNKNOWN_FORMAT, "shard \"" + name + "\" is in no format this reader knows", 0);
   const st = f!.index(sc);
   if (st == ST_PENDING || ctx.reader.pending()) return ST_PENDING;

@@ -73,25 +73,12 @@ export class IndexJob extends Job {
     if (!head) return null;
     const tail = this.reader.view(0, size - n, n);
     if (!tail) return null;
-    const s = new Sniff();
-    s.head = head;
-    s.headLen = <usize>n;
-    s.tail = tail;
-    s.tailLen = <usize>n;
-    s.size = size;
-    s.name = this.ctx.name;
-    return s;
+    return Sniff.of(head, tail, n, size, this.ctx.name);
   }
 
   private ask(): i32 {
     const r = this.reader;
-    if (r.need == NEED_BYTES) {
-      this.needSource = r.needSource;
-      this.needOffset = r.needOffset;
-      this.needLength = r.needLength;
-      this.status = S_NEED_BYTES;
-      return S_NEED_BYTES;
-    }
+    if (r.need == NEED_BYTES) return this.needBytes(r.needSource, r.needOffset, r.needLength);
     if (r.need == NEED_SOURCE) {
       this.needSource = r.needSource;
       this.needName = r.needName;

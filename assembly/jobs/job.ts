@@ -39,6 +39,15 @@ export class Job {
   resolveSource(id: i32, size: u64): i32 { return -1; }
   failSource(id: i32, code: i32, message: string): i32 { return -1; }
 
+  // Asks the host for `length` bytes of `source` at `offset`.
+  needBytes(source: i32, offset: u64, length: u64): i32 {
+    this.needSource = source;
+    this.needOffset = offset;
+    this.needLength = length;
+    this.status = S_NEED_BYTES;
+    return S_NEED_BYTES;
+  }
+
   setError(code: i32, message: string, offset: u64): i32 {
     this.errorCode = code;
     this.errorMessage = message;

@@ -262,12 +262,8 @@ export class ReadJob extends Job {
     if (!this.whole) {
       if (!this.wholeFed) {
         if (s.length > WHOLE_CAP) return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\": the " + wholeCodecName(s.codec) + " stream is larger than the 1 GiB that can be decoded at once", s.offset);
-        this.needSource = s.source;
-        this.needOffset = s.offset;
-        this.needLength = s.length;
         this.feeding = 4;
-        this.status = S_NEED_BYTES;
-        return S_NEED_BYTES;
+        return this.needBytes(s.source, s.offset, s.length);
       }
       const out = new StaticArray<usize>(2);
       const err = decodeWholeCodec(s.codec, this.wholeIn, <usize>s.length, WHOLE_CAP, out);
@@ -357,12 +353,8 @@ export class ReadJob extends Job {
       return this.setError(E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": the compressed data ends before the tensor does", s.offset + s.length);
     }
     const left = s.length - this.cpos;
-    this.needSource = s.source;
-    this.needOffset = s.offset + this.cpos;
-    this.needLength = left < COMPRESSED_CHUNK ? left : COMPRESSED_CHUNK;
     this.feeding = 2;
-    this.status = S_NEED_BYTES;
-    return S_NEED_BYTES;
+    return this.needBytes(s.source, s.offset + this.cpos, left < COMPRESSED_CHUNK ? left : COMPRESSED_CHUNK);
   }
 
   feedBuffer(len: u64): usize {

@@ -143,7 +143,8 @@ export class Tensor implements TensorInfo {
   }
 }
 
-const utf8Decoder = new TextDecoder();
+// ignoreBOM: a token that is U+FEFF (llama's vocab has one) must stay itself, not vanish.
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * Strings as metadata_array emits them: per element a u32 little-endian byte count, then the

@@ -115,6 +115,33 @@ async function omniOpenArrays(path) {
 }
 async function hf(path) { const r = await gguf(path, { allowLocalFile: true }); return r.tensorInfos.length; }
 
+// Both readers must see the same file: tensor count, metadata keys, and every array's length.
+async function agree(path) {
+  let r;
+  try { r = await gguf(path, { allowLocalFile: true }); } catch { return "hf cannot read it"; }
+  const m = await open(path);
+  try {
+    const hfKeys = Object.keys(r.metadata).filter((k) => !["version", "tensor_count", "kv_count"].includes(k)).sort();
+    const omKeys = Object.keys(m.metadata).sort();
+    if (JSON.stringify(hfKeys) !== JSON.stringify(omKeys)) return "metadata keys differ";
+    if (r.tensorInfos.length !== m.tensors.length) return "tensor counts differ";
+    for (const k of omKeys) {
+      const v = m.metadata[k];
+      if (v && typeof v === "object" && !Array.isArray(v) && "offset" in v) {
+        const a = await m.metadataArray(k);
+        if (a.length !== r.metadata[k].length) return `${k}: lengths differ`;
+        if (typeof a[0] === "string") {
+          const diff = a.map((x, i) => (x !== r.metadata[k][i] ? i : -1)).filter((i) => i >= 0);
+          if (diff.length) return `${k}: ${diff.length} string(s) differ, first #${diff[0]}: ${JSON.stringify(a[diff[0]])} vs hf ${JSON.stringify(r.metadata[k][diff[0]])}`;
+        }
+      }
+    }
+    return "agree";
+  } finally {
+    await m.close();
+  }
+}
+
 const tools = [["omnimodel open", omniOpen], ["omnimodel open+arrays", omniOpenArrays], ["@huggingface/gguf", hf]];
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 
@@ -133,10 +160,11 @@ for (const f of files) {
     }
   }
   const med = times.map((t, i) => (errors[i] ? null : median(t)));
+  const check = await agree(f.path);
   const size = statSync(f.path).size;
   rows.push({ file: f.name, size, med, errors });
   const fmt = (x) => (x === null ? "n/a" : x.toFixed(2));
   const ratio = (a, b) => (a === null || b === null ? "n/a" : (b / a).toFixed(1) + "x");
-  console.log(`${f.name}: ${(size / 1e6).toFixed(1)} MB | open ${fmt(med[0])} | open+arrays ${fmt(med[1])} | hf ${fmt(med[2])} | hf/open ${ratio(med[0], med[2])} | hf/open+arrays ${ratio(med[1], med[2])}${errors.some(Boolean) ? " | errors: " + errors.map((e, i) => e && `${tools[i][0]}: ${e}`).filter(Boolean).join("; ") : ""}`);
+  console.log(`${f.name}: ${(size / 1e6).toFixed(1)} MB | open ${fmt(med[0])} | open+arrays ${fmt(med[1])} | hf ${fmt(med[2])} | hf/open ${ratio(med[0], med[2])} | hf/open+arrays ${ratio(med[1], med[2])} | ${check}${errors.some(Boolean) ? " | errors: " + errors.map((e, i) => e && `${tools[i][0]}: ${e}`).filter(Boolean).join("; ") : ""}`);
 }
 rmSync(tmp, { recursive: true, force: true });

@@ -249,3 +249,29 @@ export function unsupportedMethod(ctx: Context, e: ZipEntry): i32 {
 }
 
 export { ST_PENDING, ST_FAILED };
+
+// Brings the local headers of every unresolved member into one window when they lie close
+// together (archives of many small members, e.g. a state dict of thousands of tensors): one
+// request instead of one per member. Far-apart headers are left to resolveMember.
+const PREFETCH_SPAN: u64 = 32 * 1024 * 1024;
+
+export function prefetchLocalHeaders(ctx: Context, a: ZipArchive): i32 {
+  let lo = u64.MAX_VALUE;
+  let hi: u64 = 0;
+  let n = 0;
+  for (let i = 0; i < a.entries.length; i++) {
+    const e = a.entries[i];
+    if (e.dataOffset != 0) continue;
+    if (e.localOffset < lo) lo = e.localOffset;
+    if (e.localOffset > hi) hi = e.localOffset;
+    n++;
+  }
+  if (n < 8) return ST_DONE;
+  const size = ctx.sourceSize(a.source);
+  if (lo >= size) return ST_DONE;
+  let end = hi + 1024;
+  if (end > size) end = size;
+  if (end - lo > PREFETCH_SPAN) return ST_DONE;
+  if (!ctx.viewOf(a.source, lo, end - lo) && ctx.pending()) return ST_PENDING;
+  return ST_DONE;
+}

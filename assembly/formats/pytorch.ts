@@ -9,7 +9,7 @@
 import { Context, ST_DONE } from "../core/context";
 import { E_CORRUPT, E_INVALID_HEADER, E_LIMIT, E_TRUNCATED } from "../core/errors";
 import { Plan, Segment, SEV_HIGH, SEV_LOW, SEV_MEDIUM } from "../core/model";
-import { resolveMember, ZipArchive, ZipEntry } from "../containers/zip";
+import { prefetchLocalHeaders, resolveMember, ZipArchive, ZipEntry } from "../containers/zip";
 import { isTarHeader, openTar } from "../containers/tar";
 import { PickleMachine, Status } from "../pickle/machine";
 import { decodePrefix } from "../containers/prefix";
@@ -93,6 +93,8 @@ export function indexTorchRecord(ctx: Context, a: ZipArchive, e: ZipEntry, stora
     const n = a.entries[i].name;
     if (n.startsWith(storageDir) && !records.has(n.substring(storageDir.length))) records.set(n.substring(storageDir.length), a.entries[i]);
   }
+  const pf = prefetchLocalHeaders(ctx, a);
+  if (pf != ST_DONE) return pf;
   const added = ctx.index.tensors.length;
   for (let i = 0; i < fr.tensors.length; i++) {
     const t = fr.tensors[i];

@@ -11,9 +11,10 @@
 // as JS arrays. omnimodel's index keeps arrays longer than 64 as {type, length, offset}; so it
 // is measured twice: index alone ("open"), and index plus every such array streamed out through
 // model.metadataArray ("open+arrays", the same work as @huggingface/gguf).
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync, ftruncateSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, ftruncateSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gguf } from "@huggingface/gguf";
 import { open } from "../../dist/bindings/node-index.js";
@@ -167,4 +168,57 @@ for (const f of files) {
   const ratio = (a, b) => (a === null || b === null ? "n/a" : (b / a).toFixed(1) + "x");
   console.log(`${f.name}: ${(size / 1e6).toFixed(1)} MB | open ${fmt(med[0])} | open+arrays ${fmt(med[1])} | hf ${fmt(med[2])} | hf/open ${ratio(med[0], med[2])} | hf/open+arrays ${ratio(med[1], med[2])} | ${check}${errors.some(Boolean) ? " | errors: " + errors.map((e, i) => e && `${tools[i][0]}: ${e}`).filter(Boolean).join("; ") : ""}`);
 }
+// ---- the same files over HTTP (a local server with Range support), bytes fetched counted ----
+const served = { bytes: 0, requests: 0 };
+const server = createServer((req, res) => {
+  served.requests++;
+  const f = files.find((x) => "/" + encodeURIComponent(basename(x.path)) === req.url);
+  if (!f) { res.writeHead(404).end(); return; }
+  const size = statSync(f.path).size;
+  const m = /bytes=(\d+)-(\d+)?/.exec(req.headers.range ?? "");
+  if (!m) { res.writeHead(200, { "content-length": size }); createReadStream(f.path).pipe(res); served.bytes += size; return; }
+  const start = Number(m[1]);
+  const end = Math.min(m[2] ? Number(m[2]) : size - 1, size - 1);
+  if (start >= size) { res.writeHead(416, { "content-range": `bytes */${size}` }).end(); return; }
+  const b = Buffer.alloc(end - start + 1);
+  const fd = openSync(f.path, "r");
+  readSync(fd, b, 0, b.length, start);
+  closeSync(fd);
+  served.bytes += b.length;
+  res.writeHead(206, { "content-range": `bytes ${start}-${end}/${size}`, "content-length": b.length, "accept-ranges": "bytes" });
+  res.end(b);
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+const httpTools = [
+  ["omnimodel", async (u) => { const m = await open(u); await m.close(); }],
+  ["@huggingface/gguf", async (u) => { await gguf(u); }],
+];
+const HTTP_ROUNDS = Math.max(3, Math.ceil(ROUNDS / 3));
+console.log(`\nover HTTP (local server, Range requests), ${HTTP_ROUNDS} rounds; median ms, bytes and requests per open`);
+for (const f of files) {
+  const u = base + encodeURIComponent(basename(f.path));
+  const times = httpTools.map(() => []);
+  const bytes = httpTools.map(() => 0);
+  const requests = httpTools.map(() => 0);
+  const errors = httpTools.map(() => null);
+  for (let r = -1; r < HTTP_ROUNDS; r++) {
+    for (let k = 0; k < httpTools.length; k++) {
+      const i = (k + r + 1) % httpTools.length;
+      if (errors[i]) continue;
+      served.bytes = 0;
+      served.requests = 0;
+      const t0 = performance.now();
+      try { await httpTools[i][1](u); } catch (e) { errors[i] = String(e.message ?? e).slice(0, 80); continue; }
+      if (r >= 0) times[i].push(performance.now() - t0);
+      bytes[i] = served.bytes;
+      requests[i] = served.requests;
+    }
+  }
+  const med = times.map((t, i) => (errors[i] ? null : median(t)));
+  const fmt = (x) => (x === null ? "n/a" : x.toFixed(2));
+  const hs = f.headerSize ? ` (header ${(f.headerSize / 1e6).toFixed(1)} MB)` : "";
+  console.log(`${f.name}${hs}: omnimodel ${fmt(med[0])} ms, ${(bytes[0] / 1e6).toFixed(2)} MB in ${requests[0]} requests | hf ${fmt(med[1])} ms, ${(bytes[1] / 1e6).toFixed(2)} MB in ${requests[1]} requests | hf/omnimodel ${med[0] && med[1] ? (med[1] / med[0]).toFixed(1) + "x" : "n/a"}${errors.some(Boolean) ? " | errors: " + errors.map((e, i) => e && `${httpTools[i][0]}: ${e}`).filter(Boolean).join("; ") : ""}`);
+}
+server.close();
 rmSync(tmp, { recursive: true, force: true });

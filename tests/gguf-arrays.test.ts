@@ -114,6 +114,51 @@ describe("metadata arrays of GGUFWriter files, every element type", () => {
   });
 });
 
+describe("metadata arrays: bytes that changed after indexing", () => {
+  // The index validated the array; a file rewritten since (or a lying host) must still give a
+  // typed error from the array job, never a trap or a huge allocation.
+  async function driveWith(bytes: Buffer, key: string): Promise<{ status: number; code: number; message: string }> {
+    const { open } = await sdk();
+    const m = await open(join(dir, "arrays-le.gguf"));
+    try {
+      const core = m.core;
+      const e = core.exports;
+      const h = core.withString(key, (p, l) => e.metadata_array(m.handle, p, l));
+      expect(h).toBeGreaterThan(0);
+      let st = 0;
+      for (let guard = 0; guard < 1000; guard++) {
+        st = e.job_run(h);
+        if (st === 1) {
+          const off = e.job_need_offset(h), n = e.job_need_length(h);
+          const p = e.job_feed(h, n) >>> 0;
+          core.bytes(p, n).set(bytes.subarray(off, off + n));
+          e.job_commit(h, n);
+        } else if (st !== 3) break;
+      }
+      const out = { status: st, code: e.job_error_code(h), message: core.string(e.job_error_message(h), e.job_error_message_length(h)) };
+      e.job_close(h);
+      return out;
+    } finally {
+      await m.close();
+    }
+  }
+
+  it("a string length past the end of the file or beyond the cap is an error", async () => {
+    const { open } = await sdk();
+    const m = await open(join(dir, "arrays-le.gguf"));
+    const at = (m.metadata["tokenizer.ggml.tokens"] as any).offset as number;
+    await m.close();
+    const original = readFileSync(join(dir, "arrays-le.gguf"));
+    expect(await driveWith(original, "tokenizer.ggml.tokens")).toMatchObject({ status: 0 });
+    const past = Buffer.from(original);
+    past.writeBigUInt64LE(BigInt(original.length), at);
+    expect(await driveWith(past, "tokenizer.ggml.tokens")).toMatchObject({ status: -1, code: 6, message: expect.stringContaining("string #0") });
+    const huge = Buffer.from(original);
+    huge.writeBigUInt64LE(1n << 40n, at);
+    expect(await driveWith(huge, "tokenizer.ggml.tokens")).toMatchObject({ status: -1, code: 15 });
+  });
+});
+
 describe("metadata arrays of real files", () => {
   for (const [name, arrays] of Object.entries<Record<string, { length: number; sha256: string }>>(expected.digests)) {
     const path = name.startsWith("fixtures/") ? join(FIXTURES, name.slice("fixtures/".length)) : join(CORPUS, "gguf", name);

@@ -114,3 +114,29 @@ export function loadBE(ptr: usize, n: i32): u64 {
   for (let i = 0; i < n; i++) v = (v << 8) | <u64>load<u8>(ptr + <usize>i);
   return v;
 }
+
+// The first byte at or after p (before end) that is not JSON/Python whitespace.
+export function skipWhitespace(p: usize, end: usize): usize {
+  while (p < end) {
+    const c = load<u8>(p);
+    if (c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09) p++;
+    else break;
+  }
+  return p;
+}
+
+// Whether the ASCII word w stands at p (with end as the limit).
+export function wordAt(p: usize, end: usize, w: string): bool {
+  const n = <usize>w.length;
+  if (p + n > end) return false;
+  for (let i = 0; i < w.length; i++) if (<i32>load<u8>(p + <usize>i) != w.charCodeAt(i)) return false;
+  return true;
+}
+
+// The value of a hexadecimal digit, or -1.
+export function hexDigit(c: i32): i32 {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}

@@ -2,7 +2,7 @@
 // Hugging Face configs, manifests) and to build the index the core hands to hosts.
 // Integers are kept exact (i64/u64) because tensor offsets and sizes must not round.
 
-import { ByteBuf, isValidUtf8 } from "./bytes";
+import { ByteBuf, hexDigit, isValidUtf8, skipWhitespace, wordAt } from "./bytes";
 
 export const enum JKind { NULL = 0, BOOL = 1, INT = 2, UINT = 3, FLOAT = 4, STR = 5, ARR = 6, OBJ = 7 }
 
@@ -145,11 +145,7 @@ export class JsonParser {
   }
 
   private ws(): void {
-    while (this.p < this.end) {
-      const c = load<u8>(this.p);
-      if (c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09) this.p++;
-      else break;
-    }
+    this.p = skipWhitespace(this.p, this.end);
   }
 
   private value(depth: i32): JValue | null {
@@ -171,12 +167,8 @@ export class JsonParser {
   }
 
   private word(w: string, v: JValue): JValue | null {
-    const n = <usize>w.length;
-    if (this.p + n > this.end) return this.fail("unexpected end of JSON");
-    for (let i = 0; i < w.length; i++) {
-      if (<i32>load<u8>(this.p + <usize>i) != w.charCodeAt(i)) return this.fail("invalid literal in JSON");
-    }
-    this.p += n;
+    if (!wordAt(this.p, this.end, w)) return this.fail("invalid literal in JSON");
+    this.p += <usize>w.length;
     return v;
   }
 
@@ -269,11 +261,7 @@ export class JsonParser {
     if (this.p + 4 > this.end) return -1;
     let v = 0;
     for (let i = 0; i < 4; i++) {
-      const c = <i32>load<u8>(this.p + <usize>i);
-      let d = -1;
-      if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-      else if (c >= 0x61 && c <= 0x66) d = c - 0x61 + 10;
-      else if (c >= 0x41 && c <= 0x46) d = c - 0x41 + 10;
+      const d = hexDigit(<i32>load<u8>(this.p + <usize>i));
       if (d < 0) return -1;
       v = (v << 4) | d;
     }

@@ -3,6 +3,7 @@
 // outside this grammar is an error. Tuples and lists become JArr; dicts become JObj.
 
 import { JArr, JBool, JInt, JNull, JObj, JStr, JUint, JValue } from "./json";
+import { hexDigit, skipWhitespace, wordAt } from "./bytes";
 
 export class PyLiteralParser {
   error: string = "";
@@ -28,11 +29,7 @@ export class PyLiteralParser {
   }
 
   private ws(): void {
-    while (this.p < this.end) {
-      const c = load<u8>(this.p);
-      if (c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09) this.p++;
-      else break;
-    }
+    this.p = skipWhitespace(this.p, this.end);
   }
 
   private value(depth: i32): JValue | null {
@@ -52,10 +49,8 @@ export class PyLiteralParser {
   }
 
   private word(w: string): bool {
-    const n = <usize>w.length;
-    if (this.p + n > this.end) return false;
-    for (let i = 0; i < w.length; i++) if (<i32>load<u8>(this.p + <usize>i) != w.charCodeAt(i)) return false;
-    this.p += n;
+    if (!wordAt(this.p, this.end, w)) return false;
+    this.p += <usize>w.length;
     return true;
   }
 
@@ -103,8 +98,10 @@ export class PyLiteralParser {
         else if (e == 0x30) parts.push("\0");
         else if (e == 0x78) {
           if (this.p + 2 > this.end) return this.fail("bad \\x escape");
-          const h = hexVal(load<u8>(this.p)) * 16 + hexVal(load<u8>(this.p + 1));
-          if (h < 0) return this.fail("bad \\x escape");
+          const hi = hexDigit(<i32>load<u8>(this.p));
+          const lo = hexDigit(<i32>load<u8>(this.p + 1));
+          if (hi < 0 || lo < 0) return this.fail("bad \\x escape");
+          const h = hi * 16 + lo;
           parts.push(String.fromCharCode(h));
           this.p += 2;
         } else parts.push(String.fromCharCode(e));
@@ -164,11 +161,4 @@ export class PyLiteralParser {
       return this.fail("expected , in dict");
     }
   }
-}
-
-function hexVal(c: u8): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1000;
 }

@@ -100,4 +100,21 @@ describe("sources", () => {
     await expect(main.sibling("missing.bin")).rejects.toMatchObject({ code: "SOURCE_MISSING" });
     main.close();
   });
+
+  it("a model referring to a file through a symlink out of its directory is PATH_VIOLATION", async () => {
+    const { open } = await sdk();
+    const d = join(dir, "sharded");
+    mkdirSync(d);
+    const outside = join(dir, "outside.safetensors");
+    copyFileSync(join(basic, "small_numpy.safetensors"), outside);
+    symlinkSync(outside, join(d, "model-00001-of-00001.safetensors"));
+    writeFileSync(join(d, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: 24 }, weight_map: { a: "model-00001-of-00001.safetensors" } }));
+    await expect(open(join(d, "model.safetensors.index.json"))).rejects.toMatchObject({ code: "PATH_VIOLATION" });
+    // The same shard as a real file inside the directory opens.
+    rmSync(join(d, "model-00001-of-00001.safetensors"));
+    copyFileSync(outside, join(d, "model-00001-of-00001.safetensors"));
+    const m = await open(join(d, "model.safetensors.index.json"));
+    expect(m.tensor("a")!.shape).toEqual([2, 3]);
+    await m.close();
+  });
 });

@@ -71,7 +71,13 @@ export class Context {
     const id = this.reader.source(ref);
     if (id == SOURCE_FAILED) {
       const why = this.reader.sourceFailure(ref);
-      this.fail(E_SOURCE_MISSING, what + " \"" + ref + "\" is not available" + (why.length ? ": " + why : ""), 0);
+      if (this.reader.sourceFailCode(ref) == E_PATH_VIOLATION) {
+        // The host's half of the resolver refused it (a symlink out of the directory).
+        this.index.addFinding(SEV_HIGH, "path-escape", what + " refers to \"" + ref + "\", which leads outside the model's directory" + (why.length ? " (" + why + ")" : "") + "; loading it could read files elsewhere", ref);
+        this.fail(E_PATH_VIOLATION, what + " \"" + ref + "\" leads outside the model's directory" + (why.length ? ": " + why : ""), 0);
+      } else {
+        this.fail(E_SOURCE_MISSING, what + " \"" + ref + "\" is not available" + (why.length ? ": " + why : ""), 0);
+      }
     }
     return id;
   }

@@ -130,6 +130,11 @@ export class Reader {
     return SOURCE_PENDING;
   }
 
+  sourceFailCode(name: string): i32 {
+    for (let i = 0; i < this.sources.length; i++) if (this.sources[i].name == name) return this.sources[i].failCode;
+    return 0;
+  }
+
   sourceFailure(name: string): string {
     for (let i = 0; i < this.sources.length; i++) if (this.sources[i].name == name) return this.sources[i].failMessage;
     return "";

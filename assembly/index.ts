@@ -16,6 +16,7 @@ import { ReadJob } from "./jobs/read-job";
 import { ArrayJob, findMetadataArray } from "./jobs/array-job";
 import { JArr, JKind, JObj, JsonParser } from "./util/json";
 import { chooseEntry } from "./core/entry";
+import { impactOf, loaderFor } from "./core/impact";
 import { ByteBuf } from "./util/bytes";
 import { convertToF32 } from "./kernels/convert";
 
@@ -275,6 +276,27 @@ export function error_name(code: i32): usize {
   return scratch.ptr;
 }
 export function error_name_length(): u32 { return <u32>scratch.len; }
+
+// Length of the text the last finding_impact / format_loader call wrote.
+export function scratch_length(): u32 { return <u32>scratch.len; }
+
+// The plain sentence of a finding (severity 1..5, code, message) for a file of `format`: what
+// its usual loader would do. Written to a scratch buffer; length from scratch_length().
+export function finding_impact(severity: i32, codePtr: usize, codeLen: u32, msgPtr: usize, msgLen: u32, fmtPtr: usize, fmtLen: u32): usize {
+  const code = String.UTF8.decodeUnsafe(codePtr, codeLen, false);
+  const msg = String.UTF8.decodeUnsafe(msgPtr, msgLen, false);
+  const fmt = String.UTF8.decodeUnsafe(fmtPtr, fmtLen, false);
+  scratch.clear();
+  scratch.str(impactOf(severity, code, msg, fmt));
+  return scratch.ptr;
+}
+
+// The loader a user would normally use for files of `format` (e.g. "torch.load(weights_only=False)").
+export function format_loader(ptr: usize, len: u32): usize {
+  scratch.clear();
+  scratch.str(loaderFor(String.UTF8.decodeUnsafe(ptr, len, false)));
+  return scratch.ptr;
+}
 
 // dtype code for a name ("F32", "Q4_K", ...), or -1.
 export function dtype_code(ptr: usize, len: u32): i32 {

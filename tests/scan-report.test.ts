@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 
 async function scan() {
+  await import("../dist/bindings/node-index.js"); // the Node host: where the core's wasm is
   return import("../dist/ts/scan/index.js");
 }
 
@@ -61,7 +62,8 @@ describe("SARIF mapping", () => {
 
 describe("impact sentences", () => {
   it("say what the usual loader would do, in one sentence", async () => {
-    const { impactOf } = await scan();
+    const { impactOf, ready } = await scan();
+    await ready();
     const s = (sev: F["severity"], code: string, message: string, format: string) => impactOf({ severity: sev, code, message, location: "" }, format);
     expect(s("critical", "pickle-global", "os.system: imports from os", "pytorch")).toBe(
       "torch.load(weights_only=False) would import os.system, which can run code, start processes or reach files and the network.");

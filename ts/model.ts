@@ -13,6 +13,8 @@ export interface Finding {
   code: string;
   message: string;
   location: string;
+  /** What the file would do when loaded with its usual loader, in one plain sentence. */
+  impact?: string;
   detail?: unknown;
 }
 

@@ -3,6 +3,7 @@
 import { ByteBuf } from "../util/bytes";
 import { JArr, JObj, JStr, JUint, JValue, writeJson, writeJsonString } from "../util/json";
 import { dtypeName } from "./dtype";
+import { impactOf } from "./impact";
 
 // Byte codecs a segment's bytes may be wrapped in.
 export const CODEC_NONE: i32 = 0;
@@ -212,6 +213,8 @@ export class Index {
       writeJsonString(out, f.message);
       out.str(",\"location\":");
       writeJsonString(out, f.location);
+      out.str(",\"impact\":");
+      writeJsonString(out, impactOf(f.severity, f.code, f.message, this.format));
       const d = f.detail;
       if (d !== null) {
         out.str(",\"detail\":");

@@ -5,7 +5,7 @@
 import { open, type ModelInput, type OpenOptions } from "../open.js";
 import { OmnimodelError } from "../errors.js";
 import type { Model, Severity } from "../model.js";
-import { impactOf, loaderFor } from "./explain.js";
+import { impactOf, loaderFor, ready } from "./explain.js";
 import { exitCodeFor, highestOf, summarize, type FileReport, type ScanFinding, type ScanReport } from "./report.js";
 
 export interface ScanOptions {
@@ -19,6 +19,7 @@ export interface ScanOptions {
 const NOT_A_MODEL = new Set(["UNKNOWN_FORMAT"]);
 
 export async function scanInput(input: ModelInput, path: string, size: number, options: OpenOptions = {}): Promise<FileReport> {
+  await ready();
   let m;
   try {
     m = await open(input, options);

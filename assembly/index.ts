@@ -13,6 +13,7 @@ import { npyHeader } from "./writers/npy-header";
 import { Job, S_ERROR } from "./jobs/job";
 import { IndexJob } from "./jobs/index-job";
 import { ReadJob } from "./jobs/read-job";
+import { StringsJob } from "./jobs/strings-job";
 import { ArrayJob, findMetadataArray } from "./jobs/array-job";
 import { JArr, JKind, JObj, JsonParser } from "./util/json";
 import { chooseEntry } from "./core/entry";
@@ -128,6 +129,22 @@ export function child_open(indexHandle: i32, child: i32): i32 {
   const rj = new ReadJob(new Tensor(c.name, DT_U8, shape, c.size), plan, DT_KEEP);
   rj.check();
   return addJob(rj);
+}
+
+// Starts reading a tensor of fixed-width strings (dtype STR, e.g. NumPy 'U' and 'S' arrays): the
+// outputs, concatenated in job_output_offset order, are per element a u32 little-endian byte
+// count and the string's UTF-8 bytes. Errors (not a string tensor, compressed) on the first run.
+export function strings_open(indexHandle: i32, tensor: i32): i32 {
+  const j = job(indexHandle);
+  if (!j || !(j instanceof IndexJob) || !(<IndexJob>j).finished) return -E_BAD_ARGUMENT;
+  const ts = (<IndexJob>j).index.tensors;
+  if (tensor < 0 || tensor >= ts.length) return -E_NOT_FOUND;
+  const t = ts[tensor];
+  const plan = t.plan;
+  if (!plan) return -E_NOT_FOUND;
+  const sj = new StringsJob(t, plan);
+  sj.check();
+  return addJob(sj);
 }
 
 // Total bytes the read will produce (for sizing the destination).

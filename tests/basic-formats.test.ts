@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FIXTURES, sdk } from "./helpers/core";
+import { CORPUS, FIXTURES, sdk } from "./helpers/core";
 
 const dir = join(FIXTURES, "basic");
 const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")).files as Record<string, any>;
@@ -34,6 +34,36 @@ describe("fixtures written by numpy / safetensors / torch", () => {
       }
     });
   }
+
+  it("string arrays read as strings, as numpy reads them", async () => {
+    const { open } = await sdk();
+    for (const [file, want] of [["strings_U.npy", ["a", "bc", "def"]], ["bytes_S.npy", ["xy", "z"]]] as const) {
+      const m = await open(join(dir, file));
+      expect(await m.tensors[0].strings()).toEqual(want);
+      await m.close();
+    }
+    for (const [file, want] of [["npyjs-unicode.npy", ["123", "test", "test2"]]] as const) {
+      const m = await open(join(CORPUS, "npy", file));
+      expect(await m.tensors[0].strings()).toEqual(want);
+      await m.close();
+    }
+    // Big-endian UCS-4 with a character beyond the BMP, written by hand as numpy lays it out.
+    const h = "{'descr': '>U2', 'fortran_order': False, 'shape': (2,), }";
+    const pad = 64 - ((10 + h.length + 1) % 64);
+    const head = h + " ".repeat(pad % 64) + "\n";
+    const be = new Uint8Array(10 + head.length + 16);
+    be.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    new DataView(be.buffer).setUint16(8, head.length, true);
+    be.set(new TextEncoder().encode(head), 10);
+    const dv = new DataView(be.buffer, 10 + head.length);
+    [0x68, 0xe9, 0x1f600, 0].forEach((c, i) => dv.setUint32(i * 4, c, false));
+    const m2 = await open(be, { name: "be.npy" });
+    expect(await m2.tensors[0].strings()).toEqual(["hé", "😀"]);
+    await m2.close();
+    const num = await open(join(dir, "arr_le_f4.npy"));
+    await expect(num.tensors[0].strings()).rejects.toMatchObject({ code: "UNREADABLE" });
+    await num.close();
+  });
 
   it("object arrays are reported, never unpickled", async () => {
     const { open } = await sdk();

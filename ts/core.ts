@@ -47,6 +47,7 @@ interface Exports {
   dtype_code(ptr: number, len: number): number;
   convert_plan(index: number, want: number): number;
   child_open(index: number, child: number): number;
+  strings_open(index: number, tensor: number): number;
   npy_header(dtype: number, shapePtr: number, n: number): number;
   choose_entry(ptr: number, len: number): number;
   kernel_to_f32(dtype: number, src: number, n: number, dst: number): number;

@@ -90,6 +90,32 @@ export class Tensor implements TensorInfo {
     return arrayFor(options.dtype ?? this.dtype, buf, 0, len);
   }
 
+  /** The values of a string tensor (dtype STR: NumPy 'U' and 'S' arrays), in C order. */
+  async strings(): Promise<string[]> {
+    const model = this.model;
+    const core = model.core;
+    const h = core.exports.strings_open(model.handle, this.position);
+    if (h <= 0) throw new OmnimodelError("NOT_FOUND", `tensor "${this.name}" cannot be read`, { file: model.source.name });
+    const parts: Uint8Array[] = [];
+    try {
+      await drive(core, h, model.table, { output: (b) => { parts.push(b.slice()); } });
+    } finally {
+      core.exports.job_close(h);
+    }
+    const all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) { all.set(p, o); o += p.length; }
+    const out: string[] = [];
+    const dv = new DataView(all.buffer);
+    const dec = new TextDecoder();
+    for (let i = 0; i + 4 <= all.length; ) {
+      const n = dv.getUint32(i, true);
+      out.push(dec.decode(all.subarray(i + 4, i + 4 + n)));
+      i += 4 + n;
+    }
+    return out;
+  }
+
   /** Reads the values into `target` (at least outputByteLength bytes). Returns the bytes written. */
   async readInto(target: ArrayBufferView, options: ReadOptions = {}): Promise<number> {
     const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);

@@ -79,6 +79,10 @@ export const LAYOUT_FORTRAN: i32 = 1;
 
 // How to produce a tensor's values: the concatenation of segments holds `elements` values of
 // `storage` type, in `bigEndian` byte order and `layout` order over `shape`.
+export const STR_UCS4_LE: i32 = 1;
+export const STR_UCS4_BE: i32 = 2;
+export const STR_BYTES: i32 = 3;
+
 export class Plan {
   segments: Segment[] = [];
   storage: i32 = 0;
@@ -98,6 +102,9 @@ export class Plan {
   bias: f64 = 0.0;
   // Chunked storage, when the values are not one run of segments (then `segments` is empty).
   grid: ChunkGrid | null = null;
+  // Fixed-width strings (STR tensors): how each item is encoded and its size in bytes.
+  stringEncoding: i32 = 0;
+  stringItem: u64 = 0;
 
   static single(source: i32, offset: u64, length: u64, storage: i32): Plan {
     const p = new Plan();

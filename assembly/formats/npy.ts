@@ -8,7 +8,7 @@ import {
   DT_U16, DT_U32, DT_U64, DT_U8, shapeElements,
 } from "../core/dtype";
 import { E_BAD_DTYPE, E_BAD_SHAPE, E_HEADER_TOO_LARGE, E_INVALID_HEADER, E_OVERFLOW, E_TRUNCATED, E_UNSUPPORTED } from "../core/errors";
-import { LAYOUT_FORTRAN, Plan, Segment, SEV_INFO, Tensor } from "../core/model";
+import { LAYOUT_FORTRAN, Plan, Segment, SEV_INFO, STR_BYTES, STR_UCS4_BE, STR_UCS4_LE, Tensor } from "../core/model";
 import { JArr, JBool, JKind, JObj, JStr, JValue } from "../util/json";
 import { PyLiteralParser } from "../util/pyliteral";
 import { FormatModule, Sniff, SNIFF_MAGIC, SNIFF_NO } from "./format";
@@ -232,7 +232,12 @@ export function npyTensor(name: string, h: NpyHeader, segment: Segment | null): 
   if (h.fortran && h.shape.length > 1) plan.layout = LAYOUT_FORTRAN;
   if (segment) plan.segments.push(segment);
   if (d.dtype == DT_OBJECT) plan.unreadable = "an object array is a pickle; its values are Python objects";
-  else if (d.dtype == DT_STR) plan.unreadable = "string arrays are not numeric";
+  else if (d.dtype == DT_STR) {
+    // Read with strings_open: UCS-4 ('U', in the array's byte order) or bytes ('S').
+    plan.unreadable = "string arrays are not numeric (read them as strings)";
+    plan.stringEncoding = d.text.indexOf("U") >= 0 ? (d.bigEndian ? STR_UCS4_BE : STR_UCS4_LE) : STR_BYTES;
+    plan.stringItem = d.itemSize;
+  }
   t.plan = plan;
   if (d.dtype == DT_RAW || d.dtype == DT_STR) {
     const info = new JObj();

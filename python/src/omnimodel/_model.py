@@ -104,6 +104,27 @@ class Tensor:
             return np.frombuffer(buf, dtype="u1")
         return np.frombuffer(buf, dtype=npdt).reshape(self.shape)
 
+    def strings(self) -> list:
+        """The values of a string tensor (dtype STR: NumPy 'U' and 'S' arrays), in C order."""
+        model, core = self._model, self._model._core
+        h = core.strings_open(model._handle, self._position)
+        if h <= 0:
+            raise OmnimodelError("NOT_FOUND", f'tensor "{self.name}" cannot be read', file=model.source.name)
+        parts = []
+        try:
+            for s in steps(core, h, model._table):
+                if s[0] == "output":
+                    parts.append(core.read(s[1], s[2]))
+        finally:
+            core.job_close(h)
+        data = b"".join(parts)
+        out, i = [], 0
+        while i + 4 <= len(data):
+            n = int.from_bytes(data[i:i + 4], "little")
+            out.append(data[i + 4:i + 4 + n].decode("utf-8", "replace"))
+            i += 4 + n
+        return out
+
     def chunks(self, dtype: Optional[str] = None) -> Iterator[bytes]:
         """The values in order as bytes chunks of bounded size (for tensors too large to hold)."""
         model, core = self._model, self._model._core

@@ -112,3 +112,19 @@ export function shapeElements(shape: u64[]): u64 {
   }
   return n;
 }
+
+// The dtype of a ggml tensor type id: element types map onto the common dtypes (F32, F16, BF16,
+// I8..I64, F64); block types keep their ggml name (DT_GGML_BASE + id).
+export function dtypeForGgmlType(type: i32): i32 {
+  switch (type) {
+    case 0: return DT_F32;
+    case 1: return DT_F16;
+    case 30: return DT_BF16;
+    case 24: return DT_I8;
+    case 25: return DT_I16;
+    case 26: return DT_I32;
+    case 27: return DT_I64;
+    case 28: return DT_F64;
+  }
+  return DT_GGML_BASE + type;
+}

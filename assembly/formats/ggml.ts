@@ -12,7 +12,7 @@
 // versions 0/1 map type ids 2-8 onto the era's layouts.
 
 import { Context, ST_DONE, ST_FAILED } from "../core/context";
-import { DT_BF16, DT_F16, DT_F32, DT_F64, DT_GGML_BASE, DT_I16, DT_I32, DT_I64, DT_I8 } from "../core/dtype";
+import { dtypeForGgmlType, shapeElements } from "../core/dtype";
 import { E_BAD_SHAPE, E_INVALID_HEADER, E_LIMIT, E_UNSUPPORTED } from "../core/errors";
 import { Plan, SEV_INFO, SEV_LOW, shapeArray, Tensor } from "../core/model";
 import { ggmlBlockElements, ggmlRowBytes, ggmlTypeName, GGML_TYPE_COUNT } from "../kernels/ggml-types";
@@ -130,7 +130,7 @@ function chain(ctx: Context, off: u64, era: i32, align32: bool, strict: bool, de
       if (strict) ctx.fail(E_BAD_SHAPE, "ggml: tensor \"" + name + "\" has rows of " + ne[0].toString() + " elements, not a multiple of the " + ggmlTypeName(type) + " block", pos);
       return null;
     }
-    const nel = overflowSafeProduct(ne);
+    const nel = shapeElements(ne);
     const nbytes = nel == u64.MAX_VALUE ? u64.MAX_VALUE : ggmlRowBytes(type, nel);
     let data = pos + 12 + rest;
     if (align32) data = (data + 31) & ~(<u64>31);
@@ -154,37 +154,13 @@ function markDead(dead: Set<u64>, off: u64): void {
   lastStarts.length = 0;
 }
 
-function overflowSafeProduct(ne: u64[]): u64 {
-  let n: u64 = 1;
-  for (let i = 0; i < ne.length; i++) {
-    const v = ne[i];
-    if (v != 0 && n > u64.MAX_VALUE / v) return u64.MAX_VALUE;
-    n *= v;
-  }
-  return n;
-}
-
-function dtypeOf(type: i32): i32 {
-  switch (type) {
-    case 0: return DT_F32;
-    case 1: return DT_F16;
-    case 30: return DT_BF16;
-    case 24: return DT_I8;
-    case 25: return DT_I16;
-    case 26: return DT_I32;
-    case 27: return DT_I64;
-    case 28: return DT_F64;
-  }
-  return DT_GGML_BASE + type;
-}
-
 function addRecords(ctx: Context, recs: Record[]): void {
   const names = new Set<string>();
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i];
     const shape = new Array<u64>();
     for (let d = r.ne.length - 1; d >= 0; d--) shape.push(r.ne[d]);
-    const dt = dtypeOf(r.type);
+    const dt = dtypeForGgmlType(r.type);
     const t = new Tensor(r.name, dt, shape, r.nbytes);
     const info = new JObj();
     info.setU64("ggml_type", r.rawType);

@@ -17,7 +17,7 @@
 
 import { Context, SOURCE_FAILED, SOURCE_PENDING, ST_DONE, ST_FAILED, ST_PENDING } from "../core/context";
 import {
-  DT_BF16, DT_BOOL, DT_F16, DT_F32, DT_F64, DT_GGML_BASE, DT_I16, DT_I32, DT_I64, DT_I8, DT_STR, DT_U16, DT_U32, DT_U64, DT_U8,
+  DT_BOOL, DT_F32, DT_F64, DT_GGML_BASE, DT_I16, DT_I32, DT_I64, DT_I8, DT_STR, DT_U16, DT_U32, DT_U64, DT_U8, dtypeForGgmlType,
 } from "../core/dtype";
 import { ArraySpec, registerMetadataArray } from "../jobs/array-job";
 import {
@@ -617,26 +617,12 @@ function openShards(ctx: Context, h: Header, all: TensorInfo[], count: u32): i32
 
 // ---------------------------------------------------------------------------------------------
 
-// Element types map onto the common dtypes; block types keep their ggml name.
-function dtypeOf(type: u32): i32 {
-  switch (type) {
-    case 0: return DT_F32;
-    case 1: return DT_F16;
-    case 30: return DT_BF16;
-    case 24: return DT_I8;
-    case 25: return DT_I16;
-    case 26: return DT_I32;
-    case 27: return DT_I64;
-    case 28: return DT_F64;
-  }
-  return DT_GGML_BASE + <i32>type;
-}
 
 // Big-endian files: element types are swapped by the read path; MXFP4 and NVFP4 blocks have no
 // multi-byte field; Q4_0, Q8_0, Q4_K and Q6_K are read through their big-endian-scales ids
 // (kernels/ggml-types.ts). Other block types have no defined big-endian form.
 function beStorage(type: u32): i32 {
-  if (type == 0 || type == 1 || type == 30 || (type >= 24 && type <= 28) || type == 39 || type == 40) return dtypeOf(type);
+  if (type == 0 || type == 1 || type == 30 || (type >= 24 && type <= 28) || type == 39 || type == 40) return dtypeForGgmlType(<i32>type);
   const t = ggmlBigEndianType(<i32>type);
   return t >= 0 ? DT_GGML_BASE + t : -1;
 }
@@ -697,7 +683,7 @@ function addTensor(ctx: Context, t: TensorInfo, h: Header, typeMap: Map<u32, u32
     ctx.index.addFinding(SEV_MEDIUM, "gguf-unknown-type", "Tensor \"" + t.name + "\" has ggml type id " + type.toString() + ", " + why + "; its values cannot be read" + fits + ".", t.name);
     return;
   }
-  const dt = dtypeOf(type);
+  const dt = dtypeForGgmlType(<i32>type);
   const tensor = new Tensor(t.name, dt, shape, t.nbytes);
   tensor.info = info;
   const plan = Plan.single(t.source, t.dataStart + t.offset, t.nbytes, dt);

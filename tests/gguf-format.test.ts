@@ -1,4 +1,4 @@
-// GGUF reader (assembly/formats/gguf.ts) on files written by gguf-py's GGUFWriter
+// GGUF reader (assembly/formats/gguf/gguf.ts) on files written by gguf-py's GGUFWriter
 // (tests/fixtures/gguf/gen_gguf.py): names, dtypes, shapes and metadata as gguf-py's GGUFReader
 // reads them, stored bytes and dequantized F32 values bit for bit against gguf-py.
 import { createHash } from "node:crypto";

@@ -1,4 +1,4 @@
-// Legacy GGML containers (assembly/formats/ggml.ts): the whisper.cpp files of the shared corpus
+// Legacy GGML containers (assembly/formats/gguf/ggml.ts): the whisper.cpp files of the shared corpus
 // against MANIFEST.json (names, dtypes, shapes, stored bytes), and GGJT v1/v2/v3 and whisper-style
 // files built by tests/fixtures/gguf/gen_gguf.py, whose values are checked against gguf-py
 // (current block layouts) or ggml's formulas (GGJT v1/v2-era layouts), bit for bit.

@@ -59,3 +59,29 @@ export abstract class FormatModule {
   abstract sniff(s: Sniff): i32;
   abstract index(ctx: Context): i32;
 }
+
+// Detection as a service the registry installs at start-up. Containers that detect their members
+// (archive children, JSON shard indexes, TF.js shards, gensim's pickle) call these instead of
+// importing registry.ts, which imports every format module: no module under formats/ imports the
+// registry, so adding a format never closes an import circle.
+export abstract class Detection {
+  abstract detect(s: Sniff): FormatModule | null;
+  abstract byId(id: string): FormatModule | null;
+}
+
+let installedDetection: Detection | null = null;
+
+export function installDetection(d: Detection): void {
+  installedDetection = d;
+}
+
+// The module whose content matches best, or null (also before the registry is installed).
+export function detectFormat(s: Sniff): FormatModule | null {
+  const d = installedDetection;
+  return d === null ? null : d.detect(s);
+}
+
+export function formatWithId(id: string): FormatModule | null {
+  const d = installedDetection;
+  return d === null ? null : d.byId(id);
+}

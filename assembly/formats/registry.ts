@@ -18,31 +18,31 @@
 // The name never outweighs content; it breaks ties and adds extension-mismatch findings
 // (extensions.ts). Unrecognised content gets a description of what it is (core/describe.ts).
 
-import { FormatModule, Sniff, SNIFF_NAME_ONLY, SNIFF_NO } from "./format";
+import { Detection, FormatModule, installDetection, Sniff, SNIFF_NAME_ONLY, SNIFF_NO } from "./format";
 import { isKnownNonModel } from "../core/describe";
-import { SafetensorsFormat } from "./safetensors";
-import { NpyFormat } from "./npy";
-import { ZipFormat } from "./zipfile";
-import { Hdf5Format } from "./hdf5";
-import { GGUFFormat } from "./gguf";
-import { GGMLFormat } from "./ggml";
-import { OnnxFormat } from "./onnx";
-import { TfGraphDefFormat } from "./tf-graphdef";
-import { TfSavedModelFormat } from "./tf-savedmodel";
-import { TfCheckpointFormat } from "./tf-checkpoint";
-import { SentencePieceFormat } from "./sentencepiece";
-import { TfjsFormat } from "./tfjs";
-import { PickleFormat } from "./pickle";
-import { PyTorchLegacyFormat, PyTorchTarFormat } from "./pytorch";
-import { JoblibFormat } from "./joblib";
-import { FastTextFormat } from "./fasttext";
-import { Word2VecFormat } from "./word2vec";
-import { XGBoostFormat } from "./xgboost";
-import { LightGBMFormat } from "./lightgbm";
-import { TarFormat } from "./torchserve";
-import { JsonFormat } from "./json";
-import { GensimFormat } from "./gensim";
-import { HeaderlessFormat } from "./headerless";
+import { SafetensorsFormat } from "./safetensors/safetensors";
+import { NpyFormat } from "./numpy/npy";
+import { ZipFormat } from "./archive/zipfile";
+import { Hdf5Format } from "./hdf5/hdf5";
+import { GGUFFormat } from "./gguf/gguf";
+import { GGMLFormat } from "./gguf/ggml";
+import { OnnxFormat } from "./onnx/onnx";
+import { TfGraphDefFormat } from "./tf/graphdef";
+import { TfSavedModelFormat } from "./tf/savedmodel";
+import { TfCheckpointFormat } from "./tf/checkpoint";
+import { SentencePieceFormat } from "./sentencepiece/sentencepiece";
+import { TfjsFormat } from "./tfjs/tfjs";
+import { PickleFormat } from "./pickle/pickle";
+import { PyTorchLegacyFormat, PyTorchTarFormat } from "./pickle/pytorch";
+import { JoblibFormat } from "./pickle/joblib";
+import { FastTextFormat } from "./fasttext/fasttext";
+import { Word2VecFormat } from "./word2vec/word2vec";
+import { XGBoostFormat } from "./xgboost/xgboost";
+import { LightGBMFormat } from "./lightgbm/lightgbm";
+import { TarFormat } from "./torchserve/torchserve";
+import { JsonFormat } from "./json/json";
+import { GensimFormat } from "./pickle/gensim";
+import { HeaderlessFormat } from "./tfjs/headerless";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -92,3 +92,10 @@ export function formatById(id: string): FormatModule | null {
   for (let i = 0; i < FORMATS.length; i++) if (FORMATS[i].id == id) return FORMATS[i];
   return null;
 }
+// Format modules that detect their members reach detection through format.ts, installed here, so
+// that no module under formats/ imports this file back (tested: tests/layout.test.ts).
+class RegistryDetection extends Detection {
+  detect(s: Sniff): FormatModule | null { return detect(s); }
+  byId(id: string): FormatModule | null { return formatById(id); }
+}
+installDetection(new RegistryDetection());

@@ -1,0 +1,42 @@
+// Archive members that are models in their own right (a .pt inside a zip, a .mar's
+// serializedFile, a .keras archive's extra files). Each child records where its bytes are
+// (possibly compressed) so `child_open` can hand it to the host as a model of its own, and what
+// its first bytes look like.
+
+import { Context, ST_DONE } from "../../core/context";
+import { decodePrefix } from "../../containers/prefix";
+import { resolveMember, ZipArchive, ZipEntry } from "../../containers/zip";
+import { Child } from "../../core/model";
+import { Sniff, SNIFF_BYTES, detectFormat } from "../format";
+
+// Members whose first bytes are sniffed for their format (the rest are listed without one).
+const MAX_SNIFFED = 256;
+
+// Detection on a member's first bytes (the tail is not at hand: the head stands in for it).
+export function sniffFormat(p: usize, n: usize, size: u64, name: string): string | null {
+  const f = detectFormat(Sniff.of(p, p, <u64>n, size, name));
+  return f ? f.id : null;
+}
+
+// Adds a zip member as a child. Returns ST_DONE, or the pending/failed status.
+export function zipChild(ctx: Context, a: ZipArchive, e: ZipEntry): i32 {
+  const c = new Child(e.name);
+  c.source = a.source;
+  c.size = e.usize;
+  c.codec = e.codec();
+  if ((e.method == 0 || e.method == 8) && !e.encrypted) {
+    const st = resolveMember(ctx, a, e);
+    if (st != ST_DONE) return st;
+    c.offset = e.dataOffset;
+    c.length = e.csize;
+    c.readable = true;
+    if (e.usize > 0 && ctx.index.children.length < MAX_SNIFFED) {
+      const n = e.usize < SNIFF_BYTES ? e.usize : SNIFF_BYTES;
+      const pre = decodePrefix(ctx, a.source, e.dataOffset, e.csize, c.codec, n);
+      if (pre.status != ST_DONE) return pre.status;
+      c.format = sniffFormat(pre.ptr, pre.len, e.usize, e.name);
+    }
+  }
+  ctx.index.children.push(c);
+  return ST_DONE;
+}

@@ -184,7 +184,7 @@ function chunkNode(h: H5, tw: TreeWalk, rank: i32): bool {
 function indexExtent(dims: u64[], maxDims: u64[] | null): u64[] {
   const e = new Array<u64>(dims.length);
   for (let d = 0; d < dims.length; d++) {
-    const m = maxDims !== null ? maxDims![d] : UNDEF;
+    const m = maxDims !== null ? maxDims[d] : UNDEF;
     e[d] = m == UNDEF || m < dims[d] ? dims[d] : m;
   }
   return e;
@@ -290,7 +290,7 @@ function extensibleArray(h: H5, L: Layout, dims: u64[], maxDims: u64[] | null, f
   const rank = dims.length;
   const extent = indexExtent(dims, maxDims);
   for (let d = 1; d < rank; d++) {
-    if (maxDims !== null && maxDims![d] == UNDEF) { h.fail(E_UNSUPPORTED, "extensible-array chunk index with an unlimited axis other than the first", L.addr); return false; }
+    if (maxDims !== null && maxDims[d] == UNDEF) { h.fail(E_UNSUPPORTED, "extensible-array chunk index with an unlimited axis other than the first", L.addr); return false; }
   }
   extent[0] = dims[0];
   const cb = chunkBytes(L);

@@ -182,8 +182,8 @@ function groupLinks(h: H5, oh: ObjHeader, sb: Superblock, out: Link[]): bool {
       if (name === null) { h.fail(E_CORRUPT, "symbol name offset outside the local heap", hp); return false; }
       if (ents[i].cache == 2) {
         const target = heap.str(ents[i].softOffset);
-        out.push(new Link(name!, 1, UNDEF, target !== null ? target! : ""));
-      } else out.push(new Link(name!, 0, ents[i].header, ""));
+        out.push(new Link(name, 1, UNDEF, target !== null ? target : ""));
+      } else out.push(new Link(name, 0, ents[i].header, ""));
     }
     return true;
   }

@@ -269,7 +269,7 @@ export class ReadJob extends Job {
       const err = decodeWholeCodec(s.codec, this.wholeIn, <usize>s.length, WHOLE_CAP, out);
       heap.free(this.wholeIn);
       this.wholeIn = 0;
-      if (err !== null) return this.setError(E_DECOMPRESS, "decompressing tensor \"" + this.tensor.name + "\" (" + wholeCodecName(s.codec) + "): " + err!, s.offset);
+      if (err !== null) return this.setError(E_DECOMPRESS, "decompressing tensor \"" + this.tensor.name + "\" (" + wholeCodecName(s.codec) + "): " + err, s.offset);
       this.whole = out[0];
       this.wholeLen = <u64>out[1];
       if (this.wholeLen < s.skip + s.take) return this.setError(E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": the decoded stream ends before the tensor does", s.offset);

@@ -70,10 +70,10 @@ export function indexShards(ctx: Context, o: JObj): i32 {
   for (let i = 0; i < wm.keys.length; i++) {
     const file = wm.vals[i].asStr();
     if (file === null) return ctx.fail(E_INVALID_JSON, "shard index: weight_map[\"" + wm.keys[i] + "\"] is not a file name", 0);
-    if (!expected.has(wm.keys[i])) expected.set(wm.keys[i], file!);
-    if (!shards.includes(file!)) {
+    if (!expected.has(wm.keys[i])) expected.set(wm.keys[i], file);
+    if (!shards.includes(file)) {
       if (shards.length >= MAX_SHARDS) return ctx.fail(E_LIMIT, "shard index: more than " + MAX_SHARDS.toString() + " shard files", 0);
-      shards.push(file!);
+      shards.push(file);
     }
   }
   // Shard files in name order (model-00001-of-00003 first), as loaders walk them.
@@ -107,7 +107,7 @@ export function indexShards(ctx: Context, o: JObj): i32 {
       if (want === null) {
         idx.addFinding(SEV_LOW, "shard-unlisted-tensor", "tensor \"" + t.name + "\" is in shard \"" + shards[i] + "\" but not in the index's weight_map; loaders that follow the index ignore it.", shards[i]);
       } else if (want != shards[i]) {
-        idx.addFinding(SEV_MEDIUM, "shard-misplaced-tensor", "tensor \"" + t.name + "\" is in shard \"" + shards[i] + "\" but the index places it in \"" + want! + "\".", shards[i]);
+        idx.addFinding(SEV_MEDIUM, "shard-misplaced-tensor", "tensor \"" + t.name + "\" is in shard \"" + shards[i] + "\" but the index places it in \"" + want + "\".", shards[i]);
       }
       if (found.has(t.name)) idx.addFinding(SEV_MEDIUM, "shard-duplicate-tensor", "tensor \"" + t.name + "\" appears in more than one shard.", shards[i]);
       found.add(t.name);
@@ -131,7 +131,7 @@ export function indexShards(ctx: Context, o: JObj): i32 {
   idx.format = format;
   idx.formatVersion = "sharded";
   const m = idx.metadata;
-  if (meta) m.set("index_metadata", meta!);
+  if (meta) m.set("index_metadata", meta);
   m.set("shards", strArray(shards));
   m.setInt("shard_count", shards.length);
   if (shardMeta.size) m.set("shard_metadata", shardMeta);
@@ -139,7 +139,7 @@ export function indexShards(ctx: Context, o: JObj): i32 {
   for (let i = 0; i < idx.tensors.length; i++) total += idx.tensors[i].byteLength;
   m.set("tensor_bytes", new JUint(total));
   if (meta) {
-    const ts = meta!.get("total_size");
+    const ts = meta.get("total_size");
     if (ts && ts.isNonNegInt() && ts.asU64() != total) {
       idx.addFinding(SEV_INFO, "shard-total-size", "metadata.total_size says " + ts.asU64().toString() + " bytes; the shards' tensors hold " + total.toString() + ".", "metadata.total_size");
     }
@@ -162,7 +162,7 @@ function indexInto(ctx: Context, sub: Index, src: i32, name: string): i32 {
   if (!tail) return ctx.truncated("shard \"" + name + "\"", size - n);
   const f = detectFormat(Sniff.of(head, tail, n, size, name));
   if (!f) return ctx.fail(E_UNKNOWN_FORMAT, "shard \"" + name + "\" is in no format this reader knows", 0);
-  const st = f!.index(sc);
+  const st = f.index(sc);
   if (st == ST_PENDING || ctx.reader.pending()) return ST_PENDING;
   if (st == ST_FAILED || sc.errorCode != 0) return ctx.fail(sc.errorCode == 0 ? E_CORRUPT : sc.errorCode, "shard \"" + name + "\": " + sc.errorMessage, sc.errorOffset);
   moveSources(sub, src);

@@ -96,7 +96,7 @@ function classify(ctx: Context, o: JObj, size: u64): i32 {
     return r;
   }
   const model = o.getObj("model");
-  if (model && o.has("added_tokens") && (o.has("version") || o.has("normalizer") || o.has("pre_tokenizer"))) return tokenizer(ctx, o, model!, size);
+  if (model && o.has("added_tokens") && (o.has("version") || o.has("normalizer") || o.has("pre_tokenizer"))) return tokenizer(ctx, o, model, size);
   if (o.has("tokenizer_class") || o.has("model_max_length") || o.has("added_tokens_decoder")) {
     return document(ctx, o, size, "tokenizer-config", "a Hugging Face tokenizer configuration");
   }
@@ -152,7 +152,7 @@ function tokenizer(ctx: Context, o: JObj, model: JObj, size: u64): i32 {
   const ver = o.get("version");
   if (ver) meta.set("version", ver);
   const type = model.getStr("type");
-  meta.setStr("model_type", type !== null ? type! : model.has("merges") ? "BPE" : "unknown");
+  meta.setStr("model_type", type !== null ? type : model.has("merges") ? "BPE" : "unknown");
   const vocab = model.get("vocab");
   if (vocab) {
     if (vocab.kind == JKind.OBJ) meta.setInt("vocab_size", (<JObj>vocab).size);
@@ -175,7 +175,7 @@ function tokenizer(ctx: Context, o: JObj, model: JObj, size: u64): i32 {
     const p = o.getObj(parts[i]);
     if (p) { const t = p.getStr("type"); if (t !== null) meta.setStr(parts[i], t); }
   }
-  idx.addFinding(SEV_INFO, "json-document", "The file is a Hugging Face tokenizer (" + (type !== null ? type! : "unknown model") + "); it holds no tensors.", "");
+  idx.addFinding(SEV_INFO, "json-document", "The file is a Hugging Face tokenizer (" + (type !== null ? type : "unknown model") + "); it holds no tensors.", "");
   if (size <= COPY_LIMIT / 8) meta.set("document", o);
   return ST_DONE;
 }

@@ -82,20 +82,20 @@ export function snakeCase(name: string): string {
 export function kerasConfig(ctx: Context, cfg: JObj, info: KerasInfo, where: string): void {
   const m = ctx.index.metadata;
   const cls = str(cfg, "class_name");
-  if (cls !== null) m.set("model_class", new JStr(cls!));
+  if (cls !== null) m.set("model_class", new JStr(cls));
   const mod = str(cfg, "module");
-  if (mod !== null) m.set("model_module", new JStr(mod!));
+  if (mod !== null) m.set("model_module", new JStr(mod));
   const nodes = new JArr();
-  checkClass(ctx, cfg, info, cls !== null ? cls! : "model", where);
+  checkClass(ctx, cfg, info, cls !== null ? cls : "model", where);
   walkModel(ctx, cfg, info, nodes, "", 0, where);
   const g = new JObj();
   g.set("nodes", nodes);
   const c = cfg.getObj("config");
   if (c !== null) {
-    const ins = c!.get("input_layers");
-    if (ins !== null) g.set("inputs", ins!);
-    const outs = c!.get("output_layers");
-    if (outs !== null) g.set("outputs", outs!);
+    const ins = c.get("input_layers");
+    if (ins !== null) g.set("inputs", ins);
+    const outs = c.get("output_layers");
+    if (outs !== null) g.set("outputs", outs);
   }
   ctx.index.graph = g;
   m.set("layers", strArray(info.classes));
@@ -107,24 +107,24 @@ function checkClass(ctx: Context, o: JObj, info: KerasInfo, path: string, where:
   if (cls === null) return;
   const mod = str(o, "module");
   const c = o.getObj("config");
-  const isLambda = cls == "Lambda" || cls == "__lambda__" || (c !== null && str(c!, "function_type") == "lambda");
+  const isLambda = cls == "Lambda" || cls == "__lambda__" || (c !== null && str(c, "function_type") == "lambda");
   if (isLambda) {
     info.lambda = true;
     let code = "";
     if (c !== null) {
-      const f = c!.get("function");
+      const f = c.get("function");
       if (f !== null && f.kind == 6 && (<JArr>f).items.length && (<JArr>f).items[0].kind == 5) code = (<JStr>(<JArr>f).items[0]).value;
       else if (f !== null && f.kind == 5) code = (<JStr>f).value;
       else if (f !== null && f.kind == 7) {
         // Keras 3: {"class_name": "__lambda__", "config": {"code": base64 marshal, ...}}
         const fc = (<JObj>f).getObj("config");
         if (fc !== null) {
-          const k = fc!.get("code");
+          const k = fc.get("code");
           if (k !== null && k.kind == 5) code = (<JStr>k).value;
         }
       }
       else {
-        const k = c!.get("code");
+        const k = c.get("code");
         if (k !== null && k.kind == 5) code = (<JStr>k).value;
       }
     }
@@ -139,16 +139,16 @@ function checkClass(ctx: Context, o: JObj, info: KerasInfo, path: string, where:
     }
     return;
   }
-  const keras = mod === null ? true : (mod!.startsWith("keras") || mod!.startsWith("tf_keras") || mod!.startsWith("tensorflow.keras"));
-  if (mod !== null && dangerousModule(mod!)) {
+  const keras = mod === null ? true : (mod.startsWith("keras") || mod.startsWith("tf_keras") || mod.startsWith("tensorflow.keras"));
+  if (mod !== null && dangerousModule(mod)) {
     if (info.findings++ < MAX_FINDINGS) {
-      ctx.index.addFinding(SEV_HIGH, "keras-dangerous-callable", "layer \"" + path + "\" names " + mod! + "." + cls! + " as its class: loading the model imports and calls it (CVE-2025-1550)", where + ":" + path);
+      ctx.index.addFinding(SEV_HIGH, "keras-dangerous-callable", "layer \"" + path + "\" names " + mod + "." + cls + " as its class: loading the model imports and calls it (CVE-2025-1550)", where + ":" + path);
     }
     return;
   }
-  if (!keras || !KNOWN.includes(cls!)) {
+  if (!keras || !KNOWN.includes(cls)) {
     if (info.findings++ < MAX_FINDINGS) {
-      ctx.index.addFinding(SEV_MEDIUM, "keras-custom-class", "layer \"" + path + "\" is of class " + (mod !== null ? mod! + "." : "") + cls! + ", which is not part of Keras: loading it imports and runs that code", where + ":" + path);
+      ctx.index.addFinding(SEV_MEDIUM, "keras-custom-class", "layer \"" + path + "\" is of class " + (mod !== null ? mod + "." : "") + cls + ", which is not part of Keras: loading it imports and runs that code", where + ":" + path);
     }
   }
   if (cls == "TFSMLayer" && info.findings++ < MAX_FINDINGS) {
@@ -163,21 +163,21 @@ function walkModel(ctx: Context, o: JObj, info: KerasInfo, nodes: JArr, prefix: 
   if (c !== null && c.kind == 6) layers = <JArr>c; // Keras 2.2 Sequential: config is the layer list
   else if (c !== null && c.kind == 7) layers = (<JObj>c).getArr("layers");
   if (layers === null) return;
-  for (let i = 0; i < layers!.items.length; i++) {
-    const it = layers!.items[i];
+  for (let i = 0; i < layers.items.length; i++) {
+    const it = layers.items[i];
     if (it.kind != 7) continue;
     const L = <JObj>it;
     const cls = str(L, "class_name");
     const lc = L.getObj("config");
     let name = str(L, "name");
-    if (name === null && lc !== null) name = str(lc!, "name");
-    const nm = name !== null ? name! : "layer_" + i.toString();
+    if (name === null && lc !== null) name = str(lc, "name");
+    const nm = name !== null ? name : "layer_" + i.toString();
     const path = prefix.length ? prefix + "/" + nm : nm;
     if (cls !== null) {
-      info.classes.push(cls!);
+      info.classes.push(cls);
       if (depth == 0) {
         // Keras 3 weight stores name layers by class: dense, dense_1, ...
-        const base = snakeCase(cls!);
+        const base = snakeCase(cls);
         const k = info.storeCounts.has(base) ? info.storeCounts.get(base) : 0;
         info.storeCounts.set(base, k + 1);
         info.storeNames.set(k == 0 ? base : base + "_" + k.toString(), nm);
@@ -186,18 +186,18 @@ function walkModel(ctx: Context, o: JObj, info: KerasInfo, nodes: JArr, prefix: 
     checkClass(ctx, L, info, path, where);
     const node = new JObj();
     node.set("name", new JStr(path));
-    node.set("class", new JStr(cls !== null ? cls! : ""));
+    node.set("class", new JStr(cls !== null ? cls : ""));
     node.set("inputs", inboundNames(L.get("inbound_nodes")));
     nodes.push(node);
     // Nested models and wrappers (Bidirectional, TimeDistributed) hold layers of their own.
     walkModel(ctx, L, info, nodes, path, depth + 1, where);
     if (lc !== null) {
-      const inner = lc!.getObj("layer");
-      if (inner !== null) checkClass(ctx, inner!, info, path + "/" + (str(inner!, "class_name") || "layer")!, where);
-      const fwd = lc!.getObj("forward_layer");
-      if (fwd !== null) checkClass(ctx, fwd!, info, path + "/forward", where);
-      const bwd = lc!.getObj("backward_layer");
-      if (bwd !== null) checkClass(ctx, bwd!, info, path + "/backward", where);
+      const inner = lc.getObj("layer");
+      if (inner !== null) checkClass(ctx, inner, info, path + "/" + (str(inner, "class_name") || "layer"), where);
+      const fwd = lc.getObj("forward_layer");
+      if (fwd !== null) checkClass(ctx, fwd, info, path + "/forward", where);
+      const bwd = lc.getObj("backward_layer");
+      if (bwd !== null) checkClass(ctx, bwd, info, path + "/backward", where);
     }
   }
 }
@@ -207,7 +207,7 @@ function walkModel(ctx: Context, o: JObj, info: KerasInfo, nodes: JArr, prefix: 
 function inboundNames(v: JValue | null): JArr {
   const out = new JArr();
   if (v === null) return out;
-  collectInbound(v!, out, 0);
+  collectInbound(v, out, 0);
   return out;
 }
 
@@ -225,9 +225,9 @@ function collectInbound(v: JValue, out: JArr, depth: i32): void {
     const o = <JObj>v;
     const cfg = o.getObj("config");
     if (cfg !== null) {
-      const hist = cfg!.getArr("keras_history");
-      if (hist !== null && hist!.items.length && hist!.items[0].kind == 5) {
-        out.push(hist!.items[0]);
+      const hist = cfg.getArr("keras_history");
+      if (hist !== null && hist.items.length && hist.items[0].kind == 5) {
+        out.push(hist.items[0]);
         return;
       }
     }
@@ -248,11 +248,11 @@ function strList(v: JValue | null): string[] {
 // An attribute Keras may split into name0, name1, ... when it outgrows the object header.
 export function splitAttr(o: JObj | null, key: string): string[] {
   if (o === null) return [];
-  const v = o!.get(key);
+  const v = o.get(key);
   if (v !== null) return strList(v);
   const out = new Array<string>();
   for (let i = 0; i < 100000; i++) {
-    const part = o!.get(key + i.toString());
+    const part = o.get(key + i.toString());
     if (part === null) break;
     const s = strList(part);
     for (let j = 0; j < s.length; j++) out.push(s[j]);

@@ -33,13 +33,13 @@ export class KerasZipFlavor extends ZipFlavor {
     const m = idx.metadata;
     const meta = a.find("metadata.json");
     if (meta !== null) {
-      const st = readJson(ctx, a, meta!);
+      const st = readJson(ctx, a, meta);
       if (st.status != ST_DONE) return st.status;
       if (st.value !== null) {
         m.set("metadata.json", st.value!);
         if (st.value!.kind == 7) {
           const kv = (<JObj>st.value!).get("keras_version");
-          if (kv !== null) m.set("keras_version", kv!);
+          if (kv !== null) m.set("keras_version", kv);
         }
       }
     }
@@ -50,9 +50,9 @@ export class KerasZipFlavor extends ZipFlavor {
     if (cs.value !== null && cs.value!.kind == 7) {
       const cfg = <JObj>cs.value!;
       const cn = cfg.get("class_name");
-      if (cn !== null) m.set("config_class_name", cn!);
+      if (cn !== null) m.set("config_class_name", cn);
       const mod = cfg.get("module");
-      if (mod !== null) m.set("config_module", mod!);
+      if (mod !== null) m.set("config_module", mod);
       kerasConfig(ctx, cfg, info, "config.json");
     }
     const wh = a.find("model.weights.h5");
@@ -69,7 +69,7 @@ export class KerasZipFlavor extends ZipFlavor {
       }
       return ST_DONE;
     }
-    const e = wh!;
+    const e = wh;
     if (e.method != 0 || e.encrypted) {
       idx.addFinding(SEV_MEDIUM, "keras-compressed-weights", "model.weights.h5 is compressed inside the archive, so it cannot be read in place (listed as a child)", e.name);
       return ST_DONE;

@@ -40,12 +40,12 @@ export class GensimFormat extends FormatModule {
   index(ctx: Context): i32 {
     const pickle = formatWithId("pickle");
     if (!pickle) return ctx.fail(E_UNSUPPORTED, "gensim: the pickle reader is not available", 0);
-    const st = pickle!.index(ctx);
+    const st = pickle.index(ctx);
     if (st != ST_DONE || ctx.errorCode != 0) return st;
     const objects = ctx.index.metadata.get("objects");
     if (!objects) return ST_DONE;
     const sides = new Array<SideArray>();
-    collect(objects!, "", sides, 0);
+    collect(objects, "", sides, 0);
     const files = new Array<string>();
     for (let i = 0; i < sides.length && i < MAX_SIDE_FILES; i++) {
       const sa = sides[i];
@@ -114,7 +114,7 @@ function collect(v: JValue, path: string, out: Array<SideArray>, depth: i32): vo
   if (np) {
     for (let i = 0; i < np.length; i++) {
       const s = np.at(i).asStr();
-      if (s !== null) out.push(new SideArray(path, s!));
+      if (s !== null) out.push(new SideArray(path, s));
     }
   }
   for (let i = 0; i < o.keys.length; i++) {

@@ -107,11 +107,11 @@ export function indexTorchRecord(ctx: Context, a: ZipArchive, e: ZipEntry, stora
       plan.unreadable = "storage record " + storageDir + t.storageKey + " is missing";
       if (!missing.includes(t.storageKey)) missing.push(t.storageKey);
     } else {
-      const st = resolveMember(ctx, a, se!);
+      const st = resolveMember(ctx, a, se);
       if (st != ST_DONE) { ctx.index.tensors.length = added; return st; }
-      const base = se!.method == 0 ? Segment.raw(a.source, se!.dataOffset, se!.csize) : Segment.coded(a.source, se!.dataOffset, se!.csize, se!.codec(), 0, se!.usize);
-      plan = viewPlan(base, se!.usize, t, fr.problems);
-      if (se!.method != 0 && se!.method != 8) plan.unreadable = "storage record uses an unsupported compression method";
+      const base = se.method == 0 ? Segment.raw(a.source, se.dataOffset, se.csize) : Segment.coded(a.source, se.dataOffset, se.csize, se.codec(), 0, se.usize);
+      plan = viewPlan(base, se.usize, t, fr.problems);
+      if (se.method != 0 && se.method != 8) plan.unreadable = "storage record uses an unsupported compression method";
     }
     ctx.index.addTensor(indexTensor(t, plan));
   }
@@ -127,7 +127,7 @@ export function indexTorchRecord(ctx: Context, a: ZipArchive, e: ZipEntry, stora
 function readSmallText(ctx: Context, a: ZipArchive, name: string): string | null {
   const e = a.find(name);
   if (!e || e.usize > 4096) return null;
-  const mb = memberBytes(ctx, a, e!);
+  const mb = memberBytes(ctx, a, e);
   if (mb.status != ST_DONE) return null;
   return String.UTF8.decodeUnsafe(mb.ptr, mb.len, false).trim();
 }
@@ -381,7 +381,7 @@ export class PyTorchTarFormat extends FormatModule {
         if (off + 8 > n) break;
         const nd = load<i32>(p + off);
         if (nd < 0 || nd > 64) break;
-        const rec = 8 + <usize>nd * 16 + 8;
+        const rec: usize = 8 + <usize>nd * 16 + 8;
         if (off + rec > n) break;
         off += rec;
       }

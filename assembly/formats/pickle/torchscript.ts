@@ -29,7 +29,7 @@ export class TorchScriptFlavor extends ZipFlavor {
     if (st != ST_DONE) return st;
     const c = a.find(pre + "constants.pkl");
     if (c) {
-      st = indexTorchRecord(ctx, a, c!, pre + "constants/", "constants", false, "constants");
+      st = indexTorchRecord(ctx, a, c, pre + "constants/", "constants", false, "constants");
       if (st != ST_DONE) return st;
     }
     const code = new Array<string>();

@@ -45,7 +45,7 @@ export class HeaderlessFormat extends FormatModule {
     else { memo = new Map<string, Object>(); ctx.memo.set(key, new CompanionMemo(memo)); }
     const sub = new SourceContext(ctx.reader, src, companion, memo);
     sub.index = new Index();
-    const st = tfjs!.index(sub);
+    const st = tfjs.index(sub);
     if (st == ST_PENDING || ctx.reader.pending()) return ST_PENDING;
     if (st == ST_FAILED || sub.errorCode != 0) return ctx.fail(sub.errorCode, companion + ": " + sub.errorMessage, sub.errorOffset);
     moveSources(sub.index, src);

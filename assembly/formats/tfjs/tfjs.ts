@@ -132,7 +132,7 @@ export class TfjsFormat extends FormatModule {
         names.add(name);
         const dtName = wv.getStr("dtype");
         const dt = dtName === null ? -1 : dtypeOf(dtName);
-        if (dt != DT_F32 && dt != DT_I32 && dt != DT_BOOL && dt != DT_C64 && dt != DT_STR) return ctx.fail(E_BAD_DTYPE, "tfjs: weight \"" + name + "\" has dtype \"" + (dtName !== null ? dtName! : "") + "\"", 0);
+        if (dt != DT_F32 && dt != DT_I32 && dt != DT_BOOL && dt != DT_C64 && dt != DT_STR) return ctx.fail(E_BAD_DTYPE, "tfjs: weight \"" + name + "\" has dtype \"" + (dtName !== null ? dtName : "") + "\"", 0);
         const sa = wv.getArr("shape");
         if (sa === null || sa.length > 64) return ctx.fail(E_BAD_SHAPE, "tfjs: weight \"" + name + "\" needs a shape array (at most 64 dims)", 0);
         const shape = new Array<u64>();
@@ -155,7 +155,7 @@ export class TfjsFormat extends FormatModule {
           info.set("quantization", q);
           const qn = q.getStr("dtype");
           const qd = qn === null ? -1 : dtypeOf(qn);
-          if (qd != DT_U8 && qd != DT_U16 && qd != DT_F16) return ctx.fail(E_BAD_DTYPE, "tfjs: weight \"" + name + "\" has quantization dtype \"" + (qn !== null ? qn! : "") + "\"", 0);
+          if (qd != DT_U8 && qd != DT_U16 && qd != DT_F16) return ctx.fail(E_BAD_DTYPE, "tfjs: weight \"" + name + "\" has quantization dtype \"" + (qn !== null ? qn : "") + "\"", 0);
           storage = qd;
           plan.logical = dt;
           if (qd == DT_F16) {

@@ -119,7 +119,7 @@ function describeArchive(ctx: Context, container: string, members: Member[], man
   meta.set("path_traversal_members", strArray(escaping));
   let manifest: JObj | null = null;
   if (manifestText !== null) {
-    const buf = String.UTF8.encode(manifestText!);
+    const buf = String.UTF8.encode(manifestText);
     const parser = new JsonParser();
     const v = parser.parse(changetype<usize>(buf), <usize>buf.byteLength);
     if (!v || !v.asObj()) return ctx.fail(E_INVALID_JSON, "torchserve: " + root + MANIFEST + " is not a JSON object" + (v ? "" : ": " + parser.error), 0);
@@ -130,7 +130,7 @@ function describeArchive(ctx: Context, container: string, members: Member[], man
   }
   manifestFindings(ctx, manifest);
   // Code: TorchServe imports the handler and any extra .py files when it loads the model.
-  const handler = manifest ? handlerOf(manifest!) : null;
+  const handler = manifest ? handlerOf(manifest) : null;
   for (let i = 0; i < members.length; i++) {
     const m = members[i];
     const lower = m.name.toLowerCase();
@@ -250,19 +250,19 @@ export class TarFormat extends FormatModule {
       const m = new Member(e.name, e.size);
       m.type = e.isFile() ? "file" : e.type == 0x32 ? "symlink" : e.type == 0x31 ? "hardlink" : "type " + String.fromCharCode(e.type);
       const cap = e.captured;
-      if (cap !== null && (isCode(e.name) || e.name == root! + MANIFEST)) {
-        m.text = String.UTF8.decode(cap!, false);
-        if (e.name == root! + MANIFEST) manifestText = m.text;
+      if (cap !== null && (isCode(e.name) || e.name == root + MANIFEST)) {
+        m.text = String.UTF8.decode(cap, false);
+        if (e.name == root + MANIFEST) manifestText = m.text;
       }
       members.push(m);
     }
-    const st = describeArchive(ctx, container, members, manifestText, root!);
+    const st = describeArchive(ctx, container, members, manifestText, root);
     if (st != ST_DONE) return st;
     const file = serializedFile(ctx);
     if (file !== null) {
-      const e = w.find(root! + file!);
-      if (!e) ctx.index.addFinding(SEV_MEDIUM, "torchserve-missing-file", "The manifest names serializedFile \"" + file! + "\" but the archive has no such member.", file!);
-      else tarChild(ctx, e!, gz);
+      const e = w.find(root + file);
+      if (!e) ctx.index.addFinding(SEV_MEDIUM, "torchserve-missing-file", "The manifest names serializedFile \"" + file + "\" but the archive has no such member.", file);
+      else tarChild(ctx, e, gz);
     }
     return ST_DONE;
   }

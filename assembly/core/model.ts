@@ -15,6 +15,11 @@ export const CODEC_XZ: i32 = 4;
 export const CODEC_LZMA: i32 = 5;
 export const CODEC_BZ2: i32 = 6;
 export const CODEC_LZ4: i32 = 7;
+// 8: latin-1 text stored as UTF-8 (containers/latin1.ts); 64+: protobuf values (protobuf/values.ts)
+
+// A segment of this source is a range of the plan's `inline` bytes, which the index decoded
+// itself (bytes pickled as escaped text); the read job stages them without asking the host.
+export const SOURCE_INLINE: i32 = -1;
 
 // A run of stored bytes: `length` bytes at `offset` of source `source`; when a codec is set, those
 // bytes are decoded and the decoded bytes [skip, skip+take) are the segment's content.
@@ -105,6 +110,8 @@ export class Plan {
   // Fixed-width strings (STR tensors): how each item is encoded and its size in bytes.
   stringEncoding: i32 = 0;
   stringItem: u64 = 0;
+  // The bytes SOURCE_INLINE segments point into (small arrays pickled as text, decoded at index time).
+  inline: Uint8Array | null = null;
 
   static single(source: i32, offset: u64, length: u64, storage: i32): Plan {
     const p = new Plan();

@@ -7,7 +7,7 @@
 
 import { dtypeBits, dtypeBlockElements, dtypeByteLength, dtypeName, isGGML, shapeElements, DT_KEEP } from "../core/dtype";
 import { E_BAD_ARGUMENT, E_DECOMPRESS, E_IO, E_LIMIT, E_UNREADABLE, E_CORRUPT } from "../core/errors";
-import { ChunkGrid, CODEC_NONE, LAYOUT_FORTRAN, Plan, Segment, Tensor } from "../core/model";
+import { ChunkGrid, CODEC_NONE, LAYOUT_FORTRAN, Plan, Segment, SOURCE_INLINE, Tensor } from "../core/model";
 import { Inflater } from "../containers/inflate";
 import { codecToInflate } from "../containers/prefix";
 import { decodeWholeCodec, isWholeCodec, wholeCodecName } from "../containers/whole";
@@ -15,6 +15,8 @@ import { canConvert, convertFromF32, convertToF32, swapInPlace, swapUnit } from 
 import { ggmlBlockBytes } from "../kernels/ggml-types";
 import { DT_F32, DT_GGML_BASE } from "../core/dtype";
 import { isPbCodec, PbDecoder } from "../protobuf/values";
+import { CODEC_LATIN1_UTF8, Latin1TextDecoder } from "../containers/latin1";
+import { ValueDecoder } from "../containers/value-decoder";
 import { Job, S_COPY, S_DONE, S_ERROR, S_NEED_BYTES, S_OUTPUT } from "./job";
 
 const WINDOW: u64 = 4 * 1024 * 1024;
@@ -44,7 +46,8 @@ export class ReadJob extends Job {
   private outCap: u64 = 0;
   private produced: u64 = 0; // output bytes emitted so far
   private inflater: Inflater | null = null;
-  private pbdec: PbDecoder | null = null; // protobuf repeated-field values (protobuf/values.ts)
+  private vdec: ValueDecoder | null = null; // protobuf repeated fields, latin-1 text (containers/)
+  private vskipped: u64 = 0; // decoded bytes dropped before the segment's content
   private cbuf: usize = 0; // compressed input being fed
   private cpos: u64 = 0; // compressed bytes of the current segment consumed
   private discard: usize = 0;
@@ -157,6 +160,18 @@ export class ReadJob extends Job {
         this.nextSegment();
         continue;
       }
+      if (s.codec == CODEC_NONE && s.source == SOURCE_INLINE) {
+        // Bytes the index decoded itself (pickled text): staged from the plan, never asked for.
+        const bytes = this.plan.inline;
+        const left = content - this.segPos;
+        const room = this.stagingCap - this.stagingLen;
+        const n = left < room ? left : room;
+        if (bytes === null || s.offset + this.segPos + n > <u64>bytes.length) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": its decoded bytes are missing", 0);
+        memory.copy(this.staging + <usize>this.stagingLen, bytes.dataStart + <usize>(s.offset + this.segPos), <usize>n);
+        this.stagingLen += n;
+        this.segPos += n;
+        continue;
+      }
       if (s.codec == CODEC_NONE) {
         if (this.passthrough) {
           // Decoded bytes still staged come first: emit them before the next copy.
@@ -251,8 +266,9 @@ export class ReadJob extends Job {
     this.cpos = 0;
     const inf = this.inflater;
     if (inf) { inf.dispose(); this.inflater = null; }
-    const pd = this.pbdec;
-    if (pd) { pd.dispose(); this.pbdec = null; }
+    const vd = this.vdec;
+    if (vd) { vd.dispose(); this.vdec = null; }
+    this.vskipped = 0;
     this.dropWhole();
   }
 
@@ -293,7 +309,7 @@ export class ReadJob extends Job {
 
   // Returns 0 to continue the loop, or a status to return to the host.
   private pullDecoded(s: Segment): i32 {
-    if (isPbCodec(s.codec)) return this.pullPb(s);
+    if (isPbCodec(s.codec) || s.codec == CODEC_LATIN1_UTF8) return this.pullValues(s);
     let inf = this.inflater;
     if (!inf) {
       inf = new Inflater(codecToInflate(s.codec), s.skip + s.take + 1);
@@ -325,22 +341,35 @@ export class ReadJob extends Job {
     return 0;
   }
 
-  // Like pullDecoded, for values stored as protobuf repeated fields (no skip; may repeat the last).
-  private pullPb(s: Segment): i32 {
-    let pd = this.pbdec;
-    if (!pd) {
-      pd = new PbDecoder(s.codec, s.take);
-      this.pbdec = pd;
-      if (s.length == 0) pd.endInput();
+  // Like pullDecoded, for values that are encoded rather than compressed (protobuf repeated
+  // fields, latin-1 text); protobuf values may repeat the last one (values.ts).
+  private pullValues(s: Segment): i32 {
+    if (this.vdec === null) {
+      const made: ValueDecoder = isPbCodec(s.codec) ? new PbDecoder(s.codec, s.take) : new Latin1TextDecoder(s.skip + s.take);
+      this.vdec = made;
+      this.vskipped = 0;
+      if (s.length == 0) made.endInput();
+      if (s.skip > 0 && !this.discard) this.discard = heap.alloc(64 * 1024);
+    }
+    const vd = this.vdec!;
+    while (this.segPos == 0 && this.vskipped < s.skip) {
+      const want = s.skip - this.vskipped;
+      const got = vd.pull(this.discard, <usize>(want < 65536 ? want : 65536));
+      if (got < 0) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": " + vd.errorMessage, s.offset);
+      if (got == 0) {
+        if (vd.needsInput) return this.askCompressed(s);
+        return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": its stored values end early", s.offset);
+      }
+      this.vskipped += <u64>got;
     }
     const room = this.stagingCap - this.stagingLen;
     const left = s.take - this.segPos;
     const n = left < room ? left : room;
     if (n == 0) return 0;
-    const got = pd.pull(this.staging + <usize>this.stagingLen, <usize>n);
-    if (got < 0) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": " + pd.errorMessage, s.offset);
+    const got = vd.pull(this.staging + <usize>this.stagingLen, <usize>n);
+    if (got < 0) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": " + vd.errorMessage, s.offset);
     if (got == 0) {
-      if (pd.needsInput) return this.askCompressed(s);
+      if (vd.needsInput) return this.askCompressed(s);
       return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": its stored values end early", s.offset);
     }
     this.stagingLen += <u64>got;
@@ -395,11 +424,11 @@ export class ReadJob extends Job {
       this.segPos += len;
     } else {
       const s = this.plan.segments[this.seg];
-      const pd = this.pbdec;
-      if (pd) {
-        pd.push(this.cbuf, <usize>len);
+      const vd = this.vdec;
+      if (vd) {
+        vd.push(this.cbuf, <usize>len);
         this.cpos += len;
-        if (this.cpos >= s.length) pd.endInput();
+        if (this.cpos >= s.length) vd.endInput();
       } else {
         const inf = this.inflater!;
         inf.push(this.cbuf, <usize>len);
@@ -473,9 +502,9 @@ export class ReadJob extends Job {
     this.gchunkBuf = 0;
     const inf = this.inflater;
     if (inf) inf.dispose();
-    const pd = this.pbdec;
-    if (pd) pd.dispose();
-    this.pbdec = null;
+    const vd = this.vdec;
+    if (vd) vd.dispose();
+    this.vdec = null;
     this.staging = 0;
     this.out = 0;
     this.cbuf = 0;

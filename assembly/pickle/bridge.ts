@@ -4,7 +4,8 @@
 // object-array format modules.
 
 import { Context } from "../core/context";
-import { Index, Plan, Segment, Tensor, LAYOUT_C, LAYOUT_FORTRAN, CODEC_NONE } from "../core/model";
+import { Index, Plan, Segment, Tensor, LAYOUT_C, LAYOUT_FORTRAN, CODEC_NONE, SOURCE_INLINE } from "../core/model";
+import { CODEC_LATIN1_UTF8 } from "../containers/latin1";
 import { JArr, JInt, JObj, JStr, JUint } from "../util/json";
 import { PickleMachine, PickleLimits, Status } from "./machine";
 import { pickleErrorName } from "./errors";
@@ -208,19 +209,42 @@ export function addStreamTensors(ctx: Context, fr: FoldResult, stream: Segment):
   for (let i = 0; i < fr.tensors.length; i++) {
     const t = fr.tensors[i];
     if (t.dataKind == DataKind.STORAGE) continue;
-    let plan: Plan;
-    if (t.dataKind == DataKind.RANGE) {
-      const base = sliceSegment(stream, t.dataOff, t.dataLen);
-      plan = viewPlan(base, t.dataLen, t, fr.problems);
-    } else {
-      plan = new Plan();
-      plan.storage = t.dtype;
-      if (t.dataKind == DataKind.INLINE) plan.unreadable = "the values are stored as escaped or latin-1 text inside the pickle (protocol 0-2)";
-      else if (t.dtype != DT_OBJECT) plan.unreadable = "the tensor's bytes are not in the file";
-      if (t.dtype == DT_OBJECT) plan.unreadable = "an object array holds Python objects";
-    }
-    ctx.index.addTensor(indexTensor(t, plan));
+    ctx.index.addTensor(indexTensor(t, streamPlan(t, stream, fr.problems)));
   }
+}
+
+// The read plan of a tensor whose bytes are in the pickle stream itself (not a torch storage).
+export function streamPlan(t: FoldedTensor, stream: Segment, problems: Array<string>): Plan {
+  if (t.dataKind == DataKind.RANGE) return viewPlan(sliceSegment(stream, t.dataOff, t.dataLen), t.dataLen, t, problems);
+  if (t.dataKind == DataKind.INLINE && t.inline !== null) {
+    // small arrays pickled as text (protocols 0-2): the index decoded the bytes already
+    const bytes = t.inline!;
+    const plan = viewPlan(Segment.raw(SOURCE_INLINE, 0, <u64>bytes.length), <u64>bytes.length, t, problems);
+    plan.inline = bytes;
+    return plan;
+  }
+  if (t.dataKind == DataKind.TEXT && stream.codec == CODEC_NONE) {
+    // long latin-1 text: decoded by the read job from the stored UTF-8, streaming
+    const bytes = textBytes(t);
+    return viewPlan(Segment.coded(stream.source, stream.offset + t.dataOff, t.dataLen, CODEC_LATIN1_UTF8, 0, bytes), bytes, t, problems);
+  }
+  const plan = new Plan();
+  plan.storage = t.dtype;
+  if (t.dataKind == DataKind.TEXT) plan.unreadable = "the values are stored as latin-1 text inside a compressed pickle stream, longer than can be decoded at once";
+  else if (t.dtype != DT_OBJECT) plan.unreadable = "the tensor's bytes are not in the file";
+  if (t.dtype == DT_OBJECT) plan.unreadable = "an object array holds Python objects";
+  return plan;
+}
+
+// Bytes an array pickled as text holds: one per latin-1 code point, element count x item size.
+function textBytes(t: FoldedTensor): u64 {
+  let n: u64 = <u64>t.elemBytes;
+  for (let i = 0; i < t.shape.length; i++) {
+    const d = t.shape[i] < 0 ? 0 : <u64>t.shape[i];
+    if (d != 0 && n > (<u64>1 << 50) / d) return <u64>1 << 50;
+    n *= d;
+  }
+  return n;
 }
 
 export function worstSeverity(r: PickleReport): i32 { return r.highest; }

@@ -27,7 +27,11 @@ export const enum DataKind {
   STORAGE = 1,   // torch storage: storageKey names it (zip data/<key>, legacy key)
   RANGE = 2,     // absolute range of the pickle stream (dataOff, dataLen)
   INLINE = 3,    // bytes copied out of the pickle (protocol-0 strings, latin-1 text)
+  TEXT = 4,      // latin-1 text too long to decode at index time: UTF-8 at (dataOff, dataLen) of the stream
 }
+
+// dill wraps every pickled ndarray in this call (dill >= 0.3.6 with numpy arrays).
+export const DILL_CREATE_ARRAY = "dill._dill._create_array";
 
 export class FoldedTensor {
   name: string = "";
@@ -587,6 +591,10 @@ export class Folder {
       const t = this.numpyReconstruct(id);
       return t ? this.register(t, id, path) : null;
     }
+    if (c == DILL_CREATE_ARRAY) {
+      const t = this.dillArray(id);
+      return t ? this.register(t, id, path) : null;
+    }
     if (c == "numpy._core.numeric._frombuffer") {
       const t = this.numpyFrombuffer(this.args(id));
       return t ? this.register(t, id, path) : null;
@@ -806,6 +814,12 @@ export class Folder {
       return true;
     }
     if (k == NodeKind.CALL && this.callee(id) == "_codecs.encode") {
+      const a = this.args(id);
+      if (a.length >= 1 && this.kind(a[0]) == NodeKind.STR && (this.node(a[0]).flags & NFlag.RANGE) && this.isLatin1Codec(a)) {
+        const tn = this.node(a[0]);
+        t.dataKind = DataKind.TEXT; t.dataOff = tn.off; t.dataLen = tn.len;
+        return true;
+      }
       const d = this.encodedBytes(id);
       if (!d) return false;
       t.dataKind = DataKind.INLINE; t.inline = d; t.dataLen = <u64>d.length;
@@ -825,16 +839,35 @@ export class Folder {
   encodedBytes(id: i32): Uint8Array | null {
     const a = this.args(id);
     if (a.length < 1 || this.kind(a[0]) != NodeKind.STR) return null;
+    return this.isLatin1Codec(a) ? latin1Bytes(this.node(a[0])) : null;
+  }
+
+  private isLatin1Codec(a: Array<i32>): bool {
     const enc = a.length >= 2 ? this.text(a[1]) : "utf-8";
-    if (enc === null) return null;
+    if (enc === null) return false;
     const e = enc.toLowerCase();
-    if (e == "latin1" || e == "latin-1" || e == "iso-8859-1") return latin1Bytes(this.node(a[0]));
-    return null;
+    return e == "latin1" || e == "latin-1" || e == "iso-8859-1" || e == "l1";
   }
 
   private numpyReconstruct(id: i32): FoldedTensor | null {
-    const n = this.node(id);
-    const st = this.g.seq(n.state);
+    return this.reconstructed(this.args(id), this.node(id).state);
+  }
+
+  // dill's _create_array(f, args, state, npdict) runs f(*args).__setstate__(state): the same array
+  // as numpy's own pickle when f is numpy's _reconstruct (any other f stays an unfolded call).
+  private dillArray(id: i32): FoldedTensor | null {
+    const a = this.args(id);
+    if (a.length < 3 || this.kind(a[0]) != NodeKind.GLOBAL || this.gname(a[0]) != "numpy._core.multiarray._reconstruct") return null;
+    const inner = this.g.seq(a[1]);
+    if (!inner) return null;
+    const t = this.reconstructed(inner, a[2]);
+    if (t && a.length >= 4 && this.kind(a[3]) != NodeKind.NONE) t.extra.set("npdict", this.value(a[3], "", 1));
+    return t;
+  }
+
+  // An ndarray from _reconstruct's arguments (cls, shape, dtype code) and its __setstate__ tuple.
+  private reconstructed(cls: Array<i32>, stateId: i32): FoldedTensor | null {
+    const st = this.g.seq(stateId);
     if (!st) return null;
     let base = 0;
     if (st.length == 5) base = 1; else if (st.length != 4) return null;
@@ -848,7 +881,6 @@ export class Folder {
     this.contiguous(t, fortran);
     if (fortran) t.extra.setStr("order", "F");
     t.extra.setStr("numpy_descr", di.descr);
-    const cls = this.args(id);
     if (cls.length && this.gname(cls[0]) != "numpy.ndarray") t.extra.setStr("subclass", this.gname(cls[0]));
     if (di.dt == DT_OBJECT || this.kind(st[base + 3]) == NodeKind.LIST) {
       t.dtype = DT_OBJECT;

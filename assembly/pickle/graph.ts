@@ -2,6 +2,7 @@
 // arena; the stack and the memo hold ids, never copies, so DUP/memo "billion laughs" stay linear
 // and cycles (L.append(L)) are just edges back to an earlier node.
 
+import { latin1String } from "./text";
 export const enum NodeKind {
   NONE = 0, BOOL = 1, INT = 2, BIGINT = 3, FLOAT = 4,
   STR = 5,        // text (BINUNICODE, UNICODE, ...); s holds it, or off/len when too large to copy
@@ -104,9 +105,7 @@ export class Graph {
     if (k == NodeKind.PYSTR) {
       const d = this.nodes[id].data;
       if (!d) return null;
-      let s = "";
-      for (let i = 0; i < d.length; i++) s += String.fromCharCode(<i32>d[i]);
-      return s;
+      return latin1String(d!.dataStart, <usize>d!.length);
     }
     return null;
   }

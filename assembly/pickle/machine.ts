@@ -22,7 +22,7 @@ export class PickleLimits {
   maxStack: i32 = 100_000;
   maxMemo: i32 = 4_000_000;
   maxNodes: i32 = 4_000_000;
-  maxLine: i32 = 1 << 20;          // text argument (protocol 0) bytes
+  maxLine: i32 = 16 << 20;         // text argument (protocol 0) bytes: protocol-0 arrays up to 16 MiB
   inlineBytes: u64 = 4096;         // bytes payloads up to this are copied; larger ones are ranges
   inlineText: u64 = 1 << 20;       // str payloads up to this are decoded; larger ones are ranges
   maxLongBytes: u64 = 8192;        // LONG1/LONG4 magnitude converted to decimal
@@ -879,7 +879,12 @@ export class PickleMachine {
         n.flags |= NFlag.HAS_STATE;
         if (n.kind == NodeKind.GLOBAL) n.gflags |= GFlag.BUILD_TARGET;
         if (this.pauseOnBuildOf.length && n.kind == NodeKind.CALL) {
-          const cn = this.g.calleeName(t);
+          let cn = this.g.calleeName(t);
+          // protocols 0-1 build objects with copyreg._reconstructor(cls, object, None)
+          if (cn == "copy_reg._reconstructor" || cn == "copyreg._reconstructor") {
+            const ra = this.g.seq(n.b);
+            cn = ra !== null && ra.length > 0 ? this.g.globalName(ra[0]) : "";
+          }
           if (cn.length && this.pauseOnBuildOf.includes(cn)) { this.pausedNode = t; this.pending = Status.PAUSE; }
         }
         break;

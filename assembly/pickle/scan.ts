@@ -6,7 +6,7 @@ import { JArr, JObj, JStr, JValue } from "../util/json";
 import { Graph, Node, NodeKind, GFlag, NFlag, CallKind } from "./graph";
 import { PickleMachine, PickleLimits, Status } from "./machine";
 import { PickleError, pickleErrorName } from "./errors";
-import { latin1Bytes } from "./fold";
+import { DILL_CREATE_ARRAY, latin1Bytes } from "./fold";
 import { classifyGlobal, normalizeName, Severity, severityName, Verdict } from "./policy";
 
 export class GlobalUse {
@@ -185,6 +185,15 @@ export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth
     v.severity = Severity.MEDIUM;
     v.reason = "getattr with literal arguments on known, harmless names only";
   }
+  // dill's array wrapper is numpy's own reconstruct + __setstate__ when every call passes numpy's
+  // _reconstruct (the folder makes each such call a tensor); any other callable keeps it critical
+  for (let i = 0; i < r.globals.length; i++) {
+    const v = r.globals[i].verdict;
+    if (v.canonical == DILL_CREATE_ARRAY && dillArraysAreNumpy(g)) {
+      v.severity = Severity.NONE;
+      v.reason = "dill's ndarray wrapper around numpy's _reconstruct (read as a tensor)";
+    }
+  }
   for (let i = 0; i < r.globals.length; i++) {
     const gu = r.globals[i];
     if (gu.verdict.severity >= Severity.LOW) {
@@ -278,4 +287,49 @@ function getattrIsLiteral(g: Graph): bool {
   }
   // every getattr node must also be used only as a callee (not passed around as a value)
   return calls > 0;
+}
+
+// True when dill._dill._create_array is only ever called, each time as
+// _create_array(numpy._core.multiarray._reconstruct, (...), state[, npdict]) - never passed around
+// as a value or called with anything else.
+function dillArraysAreNumpy(g: Graph): bool {
+  let calls = 0;
+  let refs = 0;
+  for (let i = 0; i < g.globals.length; i++) {
+    const n = g.at(g.globals[i]);
+    if (normalizeName(n.s, n.s2) != DILL_CREATE_ARRAY) continue;
+    if ((n.gflags & (GFlag.BUILD_TARGET | GFlag.MUTATED | GFlag.DYNAMIC)) != 0) return false;
+    refs++;
+  }
+  for (let i = 0; i < g.count; i++) {
+    const n = g.at(i);
+    if (n.kind != NodeKind.CALL || g.kindOf(n.a) != NodeKind.GLOBAL) continue;
+    const cal = g.at(n.a);
+    if (normalizeName(cal.s, cal.s2) != DILL_CREATE_ARRAY) continue;
+    calls++;
+    const args = g.seq(n.b);
+    if (!args || args.length < 3 || args.length > 4 || g.kindOf(args[0]) != NodeKind.GLOBAL) return false;
+    const f = g.at(args[0]);
+    if (normalizeName(f.s, f.s2) != "numpy._core.multiarray._reconstruct") return false;
+    if (g.kindOf(args[1]) != NodeKind.TUPLE) return false;
+  }
+    return calls > 0 && refs > 0 && !dillCreateArrayEscapes(g);
+}
+
+// The wrapper used as a value (inside a container or as an argument) rather than as a callee.
+function dillCreateArrayEscapes(g: Graph): bool {
+  for (let i = 0; i < g.count; i++) {
+    const n = g.at(i);
+    for (let k = 0; ; k++) {
+      const ch = childAt(n, k);
+      if (ch == -2) break;
+      if (ch < 0 || g.kindOf(ch) != NodeKind.GLOBAL) continue;
+      const gl = g.at(ch);
+      if (normalizeName(gl.s, gl.s2) != DILL_CREATE_ARRAY) continue;
+      // the callee slot of a CALL is childAt(.., items+vals+appended) == n.a
+      if (n.kind == NodeKind.CALL && ch == n.a) continue;
+      return true;
+    }
+  }
+  return false;
 }

@@ -10,6 +10,37 @@ export class IntText {
   text: string = "";
 }
 
+// Text built from code units in one allocation: appending to a string one character at a time
+// copies the whole string each time, which made a long protocol-0 line cost time quadratic in
+// its length (a 1 MiB line took minutes).
+export class Utf16Builder {
+  private buf: Uint16Array;
+  private n: i32 = 0;
+  constructor(capacity: i32) { this.buf = new Uint16Array(capacity > 0 ? capacity : 1); }
+  push(unit: u32): void {
+    if (this.n == this.buf.length) {
+      const next = new Uint16Array(this.buf.length * 2);
+      memory.copy(next.dataStart, this.buf.dataStart, <usize>this.n * 2);
+      this.buf = next;
+    }
+    this.buf[this.n++] = <u16>unit;
+  }
+  pushCodePoint(cp: u32): void {
+    if (cp < 0x10000) { this.push(cp); return; }
+    const v = cp - 0x10000;
+    this.push(0xd800 + (v >> 10));
+    this.push(0xdc00 + (v & 0x3ff));
+  }
+  toString(): string { return String.UTF16.decodeUnsafe(this.buf.dataStart, <usize>this.n * 2); }
+}
+
+// Bytes 0-255 as the characters of the same code (latin-1), linear in n.
+export function latin1String(ptr: usize, n: usize): string {
+  const b = new Utf16Builder(<i32>n);
+  for (let k: usize = 0; k < n; k++) b.push(<u32>load<u8>(ptr + k));
+  return b.toString();
+}
+
 function isSpace(c: u32): bool { return c == 0x20 || c == 0x09 || c == 0x0d || c == 0x0b || c == 0x0c; }
 
 // Parses what Python's int(bytes) accepts from a pickle: optional spaces, sign, digits (and "_"
@@ -23,15 +54,16 @@ export function parseIntText(ptr: usize, n: usize): IntText {
   let neg = false;
   if (i < e && (load<u8>(ptr + i) == 0x2d || load<u8>(ptr + i) == 0x2b)) { neg = load<u8>(ptr + i) == 0x2d; i++; }
   if (i >= e) return r;
-  let digits = "";
+  const db = new Utf16Builder(<i32>(e - i));
   let prevDigit = false;
   for (let k = i; k < e; k++) {
     const c = <u32>load<u8>(ptr + k);
-    if (c >= 0x30 && c <= 0x39) { digits += String.fromCharCode(<i32>c); prevDigit = true; }
+    if (c >= 0x30 && c <= 0x39) { db.push(c); prevDigit = true; }
     else if (c == 0x5f && prevDigit && k + 1 < e) { prevDigit = false; }
     else return r;
   }
   if (!prevDigit) return r;
+  let digits = db.toString();
   // strip leading zeros
   let z = 0;
   while (z < digits.length - 1 && digits.charCodeAt(z) == 0x30) z++;
@@ -50,13 +82,10 @@ export function parseIntText(ptr: usize, n: usize): IntText {
 
 // Python float(text): decimal, exponent, inf/nan spellings.
 export function parseFloatText(ptr: usize, n: usize, out: StaticArray<f64>): bool {
-  let s = "";
-  for (let k: usize = 0; k < n; k++) {
-    const c = <u32>load<u8>(ptr + k);
-    if (c >= 0x80) return false;
-    s += String.fromCharCode(<i32>c);
-  }
-  s = s.trim().toLowerCase();
+  // no float Python writes is longer than a few dozen characters
+  if (n > 1024) return false;
+  for (let k: usize = 0; k < n; k++) if (load<u8>(ptr + k) >= 0x80) return false;
+  let s = latin1String(ptr, n).trim().toLowerCase();
   let sign: f64 = 1;
   let body = s;
   if (body.startsWith("-")) { sign = -1; body = body.substring(1); }
@@ -146,7 +175,7 @@ export function escapeDecode(ptr: usize, n: usize): Uint8Array | null {
 
 // raw_unicode_escape decoding (protocol-0 UNICODE): bytes are latin-1, except \uXXXX and \UXXXXXXXX.
 export function rawUnicodeEscapeDecode(ptr: usize, n: usize): string | null {
-  let s = "";
+  const s = new Utf16Builder(<i32>n);
   let i: usize = 0;
   while (i < n) {
     const c = <u32>load<u8>(ptr + i);
@@ -160,14 +189,14 @@ export function rawUnicodeEscapeDecode(ptr: usize, n: usize): string | null {
         v = (v << 4) | <u32>h;
       }
       if (v > 0x10ffff) return null;
-      s += String.fromCodePoint(<i32>v);
+      s.pushCodePoint(v);
       i += 2 + w;
       continue;
     }
-    s += String.fromCharCode(<i32>c);
+    s.push(c);
     i++;
   }
-  return s;
+  return s.toString();
 }
 
 // Two's-complement little-endian integer of n bytes (LONG1/LONG4). Fits i64 -> value, else decimal text.

@@ -8,6 +8,7 @@
 // bytes wanted; when the stored values end first, the decoder repeats the last one.
 
 import { CODEC_NONE } from "../core/model";
+import { ValueDecoder } from "../containers/value-decoder";
 
 export const CODEC_PB_BASE: i32 = 64;
 export const PB_PACKED_VARINT: i32 = 0; // [varint]*
@@ -25,13 +26,11 @@ export function isPbCodec(codec: i32): bool { return codec >= CODEC_PB_BASE && c
 
 const IN_CAP: usize = 1024 * 1024 + 64;
 
-export class PbDecoder {
+export class PbDecoder extends ValueDecoder {
   kind: i32;
   width: i32;
   take: u64;
   totalOut: u64 = 0;
-  needsInput: bool = false;
-  errorMessage: string = "";
   private buf: usize;
   private len: usize = 0;
   private pos: usize = 0;
@@ -42,6 +41,7 @@ export class PbDecoder {
   private exhausted: bool = false;
 
   constructor(codec: i32, take: u64) {
+    super();
     this.kind = (codec - CODEC_PB_BASE) >> 2;
     this.width = 1 << ((codec - CODEC_PB_BASE) & 3);
     this.take = take;

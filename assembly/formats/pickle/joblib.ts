@@ -47,6 +47,8 @@ export class JoblibFormat extends FormatModule {
     if (s.headLen < 4) return SNIFF_NO;
     const b0 = s.byte(0), b1 = s.byte(1);
     if (b0 == 0x80 && hasText(s.head, s.headLen, "joblib.numpy_pickle")) return SNIFF_STRUCTURE + 10;
+    // protocol 0-1 dumps (joblib.dump(..., protocol=0)) name the wrapper with a text GLOBAL opcode
+    if (b0 != 0x80 && hasText(s.head, s.headLen, "cjoblib.numpy_pickle\nNumpyArrayWrapper\n")) return SNIFF_STRUCTURE + 10;
     if (s.startsWith("ZF0x")) return SNIFF_STRUCTURE;
     if (b0 == 0x78 && (b1 == 0x01 || b1 == 0x5e || b1 == 0x9c || b1 == 0xda) && ((b0 << 8) | b1) % 31 == 0) return SNIFF_STRUCTURE - 10;
     if (b0 == 0x1f && b1 == 0x8b) return SNIFF_WEAK + 2;

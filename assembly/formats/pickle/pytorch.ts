@@ -15,7 +15,7 @@ import { PickleMachine, Status } from "../../pickle/machine";
 import { decodePrefix } from "../../containers/prefix";
 import { FormatModule, Sniff, SNIFF_MAGIC, SNIFF_NO } from "../format";
 import { ZipFlavor } from "../archive/zipflavor";
-import { runPickles, foldAndScan, addFindings, pickleFacts, addStreamTensors, viewPlan, indexTensor, PickleOutcome } from "../../pickle/bridge";
+import { runPickles, foldAndScan, addFindings, pickleFacts, addStreamTensors, viewPlan, indexTensor, PickleOutcome, streamPlan } from "../../pickle/bridge";
 import { Folder, FoldResult, DataKind } from "../../pickle/fold";
 import { buildReport } from "../../pickle/scan";
 import { pickleErrorName } from "../../pickle/errors";
@@ -263,6 +263,9 @@ export class PyTorchLegacyFormat extends FormatModule {
       if (t.dataKind == DataKind.STORAGE && base.has(t.storageKey)) {
         const b = base.get(t.storageKey);
         plan = viewPlan(b, b.length, t, fr.problems);
+      } else if (t.dataKind != DataKind.STORAGE) {
+        // numpy arrays pickled into the checkpoint: their bytes are in the pickles at the front
+        plan = streamPlan(t, Segment.raw(0, 0, headLen), fr.problems);
       } else {
         plan = new Plan();
         plan.storage = t.dtype;

@@ -46,7 +46,7 @@ describe("omnimodel CLI", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/0 1 2 3 4 5/);
     const out = join(tmp, "a.npy");
-    expect(cli("dump", basic("fortran_f4.npy"), "", "--out", out).code).toBe(0);
+    expect(cli("dump", basic("fortran_f4.npy"), "fortran_f4", "--out", out).code).toBe(0);
     const { open } = await sdk();
     const a = await open(out);
     const b = await open(basic("fortran_f4.npy"));

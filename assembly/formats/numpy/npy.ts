@@ -274,7 +274,7 @@ export class NpyFormat extends FormatModule {
     const dataStart = h.headerLength;
     if (h.descr.dtype == DT_OBJECT) {
       const len = size - dataStart;
-      const t = npyTensor("", h, Segment.raw(0, dataStart, len));
+      const t = npyTensor(arrayName(ctx.name), h, Segment.raw(0, dataStart, len));
       idx.addTensor(t);
       const st = onObjectArray(ctx, 0, dataStart, len, "");
       if (st != ST_DONE) return st;
@@ -283,7 +283,7 @@ export class NpyFormat extends FormatModule {
     if (h.dataLength > size - dataStart) {
       return ctx.fail(E_TRUNCATED, "npy: " + h.descr.text + " " + shapeText(h.shape) + " needs " + h.dataLength.toString() + " data bytes but only " + (size - dataStart).toString() + " follow the header", dataStart);
     }
-    idx.addTensor(npyTensor("", h, Segment.raw(0, dataStart, h.dataLength)));
+    idx.addTensor(npyTensor(arrayName(ctx.name), h, Segment.raw(0, dataStart, h.dataLength)));
     if (h.fortran && h.shape.length > 1) idx.metadata.setBool("fortran_order", true);
     idx.metadata.setStr("descr", h.descr.text);
     if (dataStart + h.dataLength < size) {
@@ -297,4 +297,15 @@ export function shapeText(shape: u64[]): string {
   const parts = new Array<string>();
   for (let i = 0; i < shape.length; i++) parts.push(shape[i].toString());
   return "(" + parts.join(", ") + ")";
+}
+
+// The one array of a .npy file is named after the file, as npz members are: "weights.npy" ->
+// "weights"; bytes opened without a name -> "array". numpy.load returns it unnamed; this gives
+// `dump`, `convert` and tensor(name) a name a user can type.
+export function arrayName(fileName: string): string {
+  let n = fileName;
+  const slash = n.lastIndexOf("/");
+  if (slash >= 0) n = n.substring(slash + 1);
+  if (n.length > 4 && n.toLowerCase().endsWith(".npy")) n = n.substring(0, n.length - 4);
+  return n.length ? n : "array";
 }

@@ -1,8 +1,9 @@
 // Builds the standalone browser bundle: dist/web/omnimodel.js (one ES module, no dependencies,
-// usable from <script type="module"> with no build step) and dist/web/omnimodel.wasm next to it.
+// usable from <script type="module"> with no build step). It fetches the package's one
+// build/omnimodel.wasm (../../build/ from dist/web/), so the package ships the core once.
 // Run after `npm run build`: node bindings/build-web.mjs
 import { build } from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -18,8 +19,7 @@ await build({
   target: "es2022",
   minify: true,
   sourcemap: true,
-  define: { __OMNIMODEL_WASM__: JSON.stringify("./omnimodel.wasm") },
   logLevel: "warning",
 });
-copyFileSync(join(root, "build", "omnimodel.wasm"), join(out, "omnimodel.wasm"));
-console.log("dist/web/omnimodel.js + omnimodel.wasm");
+rmSync(join(out, "omnimodel.wasm"), { force: true }); // an older build's copy
+console.log("dist/web/omnimodel.js (core: build/omnimodel.wasm)");

@@ -2,3 +2,4 @@
 import "./node.js";
 export * from "../ts/index.js";
 export { FileSource, resolveInside, listDirectory } from "./node.js";
+export { convert, type ConvertOptions, type ConvertResult } from "./node-convert.js";

@@ -4,8 +4,8 @@
 // at run time.
 import { configure } from "../ts/open.js";
 
-// The standalone ESM bundle (bindings/build-web.mjs) sits next to its omnimodel.wasm; the
-// compiled package (dist/bindings/web.js) finds it in build/.
+// Both the compiled package (dist/bindings/web.js) and the standalone ESM bundle
+// (dist/web/omnimodel.js) find the one core in build/, two folders up; a build may override it.
 declare const __OMNIMODEL_WASM__: string | undefined;
 const WASM_PATH = typeof __OMNIMODEL_WASM__ === "string" ? __OMNIMODEL_WASM__ : "../../build/omnimodel.wasm";
 

@@ -10,6 +10,22 @@ export type TypedArray =
   | Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array
   | BigInt64Array | BigUint64Array;
 
+/** The typed array `read({ dtype: D })` returns: what arrayFor() builds for D. */
+export type ArrayForDtype<D extends string> =
+  D extends "F64" | "C128" ? Float64Array :
+  D extends "F32" | "C64" ? Float32Array :
+  D extends "F16" | "BF16" | "U16" | "C32" ? Uint16Array :
+  D extends "I64" ? BigInt64Array :
+  D extends "U64" ? BigUint64Array :
+  D extends "I32" ? Int32Array :
+  D extends "U32" ? Uint32Array :
+  D extends "I16" ? Int16Array :
+  D extends "I8" ? Int8Array :
+  Uint8Array;
+
+/** The dtypes a read can convert to. */
+export type ReadDtype = "F32" | "F16" | "BF16";
+
 // The typed array a read returns for each stored dtype. F16/BF16 stay as their bits (Uint16Array)
 // unless a conversion to F32 is asked; complex types are interleaved (re, im); quantized and
 // sub-byte types are raw bytes.

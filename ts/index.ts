@@ -5,7 +5,7 @@ export { Model, Tensor, severityRank, type ModelIndex, type TensorInfo, type Fin
 export { OmnimodelError, type ErrorCode } from "./errors.js";
 export { BytesSource, SliceSource, type Source } from "./source.js";
 export { BlobSource, UrlSource, type UrlSourceOptions } from "./web-sources.js";
-export { planSafetensors, safetensorsChunks, type ConvertDtype, type SafetensorsPlan, type ConvertProgress } from "./writers/safetensors.js";
+export { planSafetensors, safetensorsChunks, type ConvertDtype, type SafetensorsPlan, type ConvertProgress, type SkippedTensor } from "./writers/safetensors.js";
 export { npyHeader, npyForTensor } from "./writers/npy.js";
-export { arrayFor, DTYPE_CODES, type TypedArray } from "./dtypes.js";
+export { arrayFor, DTYPE_CODES, type TypedArray, type ArrayForDtype, type ReadDtype } from "./dtypes.js";
 export { Core, type WasmInput } from "./core.js";

@@ -2,7 +2,7 @@
 
 import { Core } from "./core.js";
 import { drive, step, SourceTable } from "./driver.js";
-import { arrayFor, dtypeCode, type TypedArray } from "./dtypes.js";
+import { arrayFor, dtypeCode, elementBytes, type ArrayForDtype, type ReadDtype, type TypedArray } from "./dtypes.js";
 import { OmnimodelError } from "./errors.js";
 import type { Source } from "./source.js";
 
@@ -82,7 +82,12 @@ export class Tensor implements TensorInfo {
     return this.model.withRead(this.position, options, (h) => this.model.core.exports.read_output_length(h));
   }
 
-  /** All values as a typed array of the stored dtype (or options.dtype). */
+  /**
+   * All values as a typed array of the stored dtype (or options.dtype). With a literal dtype the
+   * result is typed: `read({ dtype: "F32" })` is a `Promise<Float32Array>`.
+   */
+  read<D extends ReadDtype>(options: ReadOptions & { dtype: D }): Promise<ArrayForDtype<D>>;
+  read(options?: ReadOptions): Promise<TypedArray>;
   async read(options: ReadOptions = {}): Promise<TypedArray> {
     const len = this.outputByteLength(options);
     const buf = new ArrayBuffer(len);
@@ -143,6 +148,8 @@ export class Tensor implements TensorInfo {
    * The values in order, as typed-array chunks of bounded size, for tensors too large for one
    * array. Memory stays bounded by the core's window (about 4 MiB of input per chunk).
    */
+  chunks<D extends ReadDtype>(options: ReadOptions & { dtype: D }): AsyncGenerator<ArrayForDtype<D>>;
+  chunks(options?: ReadOptions): AsyncGenerator<TypedArray>;
   async *chunks(options: ReadOptions = {}): AsyncGenerator<TypedArray> {
     const dtype = options.dtype ?? this.dtype;
     const model = this.model;
@@ -181,6 +188,50 @@ const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
  * when that count disagrees (invalid UTF-8 decodes to replacement characters), each string is
  * decoded on its own.
  */
+const STOP = Symbol("enough items read");
+
+/** Says when the first `want` items of a metadata array's output have arrived. */
+class PrefixCounter {
+  private bytes = 0;
+  private items = 0;
+  private need = 4; // STR: bytes still to skip before the next length prefix (or of it)
+  private inPrefix = true;
+  private prefix: number[] = [];
+  constructor(private readonly dtype: string, private readonly want: number) {}
+
+  feed(b: Uint8Array): boolean {
+    if (this.dtype !== "STR") {
+      this.bytes += b.byteLength;
+      return this.bytes >= this.want * elementBytes(this.dtype);
+    }
+    // STR output: each string is a u32 LE byte length, then its UTF-8 bytes.
+    let i = 0;
+    while (i < b.byteLength && this.items < this.want) {
+      if (this.inPrefix) {
+        this.prefix.push(b[i++]);
+        if (this.prefix.length === 4) {
+          const p = this.prefix;
+          this.need = (p[0] | (p[1] << 8) | (p[2] << 16) | (p[3] << 24)) >>> 0;
+          this.prefix = [];
+          this.inPrefix = false;
+          if (this.need === 0) this.endString();
+        }
+      } else {
+        const take = Math.min(this.need, b.byteLength - i);
+        i += take;
+        this.need -= take;
+        if (this.need === 0) this.endString();
+      }
+    }
+    return this.items >= this.want;
+  }
+
+  private endString(): void {
+    this.items++;
+    this.inPrefix = true;
+  }
+}
+
 function decodeStrings(all: Uint8Array, count: number): string[] {
   const dv = new DataView(all.buffer, all.byteOffset, all.byteLength);
   const bytes = new Uint8Array(all.byteLength);
@@ -264,6 +315,13 @@ export class Model implements ModelIndex {
     return this.tensors.reduce((a, t) => a + t.size, 0);
   }
 
+  /** Parameters (elements) per stored dtype, largest first: { Q4_K: 6979321856, F32: 266240 }. */
+  get parametersByDtype(): Record<string, number> {
+    const by = new Map<string, number>();
+    for (const t of this.tensors) by.set(t.dtype, (by.get(t.dtype) ?? 0) + t.size);
+    return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]));
+  }
+
   /** The most severe finding's severity, or "none". */
   get highestSeverity(): Severity | "none" {
     let best = 0;
@@ -307,7 +365,11 @@ export class Model implements ModelIndex {
    * `{type, length, offset}` (GGUF tokenizer vocabularies): a typed array for numbers (BOOL as
    * Uint8Array of 0/1 as stored, 64-bit integers as BigInt arrays) or string[] for strings.
    */
-  async metadataArray(key: string): Promise<TypedArray | string[]> {
+  /**
+   * A large metadata array (a GGUF vocabulary), read on demand. `limit` reads only the first
+   * `limit` items (a preview), stopping the read as soon as they have arrived.
+   */
+  async metadataArray(key: string, options: { limit?: number } = {}): Promise<TypedArray | string[]> {
     this.assertOpen();
     const e = this.core.exports;
     const h = this.core.withString(key, (p, l) => e.metadata_array(this.handle, p, l));
@@ -318,22 +380,29 @@ export class Model implements ModelIndex {
     }
     try {
       const desc = JSON.parse(this.core.result(h)) as { dtype: string; length: number };
+      const want = options.limit === undefined ? desc.length : Math.max(0, Math.min(desc.length, Math.floor(options.limit)));
       const parts: Uint8Array[] = [];
       let total = 0;
-      await drive(this.core, h, this.table, {
-        output: (b) => {
-          parts.push(b.slice());
-          total += b.byteLength;
-        },
-      });
+      const enough = new PrefixCounter(desc.dtype, want);
+      try {
+        await drive(this.core, h, this.table, {
+          output: (b) => {
+            parts.push(b.slice());
+            total += b.byteLength;
+            if (want < desc.length && enough.feed(b)) throw STOP;
+          },
+        });
+      } catch (err) {
+        if (err !== STOP) throw err;
+      }
       const all = new Uint8Array(total);
       let at = 0;
       for (const p of parts) {
         all.set(p, at);
         at += p.byteLength;
       }
-      if (desc.dtype !== "STR") return arrayFor(desc.dtype, all.buffer, 0, total);
-      return decodeStrings(all, desc.length);
+      if (desc.dtype !== "STR") return arrayFor(desc.dtype, all.buffer, 0, Math.min(total, want * elementBytes(desc.dtype)));
+      return decodeStrings(all, want);
     } finally {
       e.job_close(h);
     }

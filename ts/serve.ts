@@ -33,6 +33,15 @@ export interface InspectorServer {
   close(): Promise<void>;
 }
 
+/** The package's one core (dist/ts/serve.js -> build/omnimodel.wasm); the npm package ships no other copy. */
+function coreWasm(): string | null {
+  for (const rel of ["../../build/omnimodel.wasm", "../build/omnimodel.wasm"]) { // compiled, or run from ts/
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
 /** The real path of `rel` under `root`, or null when it does not exist or lies outside. */
 function inside(root: string, rel: string): string | null {
   const p = resolve(root, "." + sep + rel);
@@ -108,6 +117,7 @@ export async function startInspectorServer(model: string | undefined, options: S
     }
     let file: string | null = null;
     if (path.startsWith("/model/") && modelRoot) file = inside(modelRoot, path.slice("/model/".length));
+    else if (path === "/omnimodel.wasm") file = coreWasm();
     else file = inside(root, path === "/" ? "index.html" : path.slice(1));
     if (!file) {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");

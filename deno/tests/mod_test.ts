@@ -85,6 +85,11 @@ Deno.test("convert streams a safetensors file identical to the Node writer's", a
       let compared = 0;
       for (const c of facts.cases.filter((x: { error?: string }) => !x.error)) {
         const base = c.file.split("/").pop();
+        if (!c.tensors?.length) {
+          // nothing to write is refused, as the CLI and the other hosts refuse it
+          await rejectsWith("UNSUPPORTED", () => convert(`${ROOT}/${c.file}`, `${dir}/${base}.safetensors`));
+          continue;
+        }
         await convert(`${ROOT}/${c.file}`, `${dir}/${base}.safetensors`);
         assert.deepEqual(Deno.readFileSync(`${dir}/${base}.safetensors`), Deno.readFileSync(`${refDir}/${base}.safetensors`), c.file);
         compared++;

@@ -1,16 +1,12 @@
 // `omnimodel inspect FILE|DIR|URL [--json]`: the index, as a human summary or as JSON.
 
+import { resolve } from "node:path";
 import { open } from "../open.js";
 import { severityRank, type Finding, type Model } from "../model.js";
 import { boolFlag, stringFlag } from "./args.js";
 import { human, out } from "./output.js";
+import { arrayDescriptor, arrayPreviews, arrayText, parameterText, valueText } from "./inspect-format.js";
 import type { Verb } from "./verb.js";
-
-function shortValue(v: unknown): string {
-  const s = typeof v === "string" ? v : JSON.stringify(v);
-  if (s === undefined) return String(v);
-  return s.length > 100 ? s.slice(0, 97) + "..." : s;
-}
 
 export function printFindings(findings: Finding[]): void {
   if (!findings.length) {
@@ -22,45 +18,61 @@ export function printFindings(findings: Finding[]): void {
   for (const f of sorted) out(`  [${f.severity.toUpperCase()}] ${f.code}: ${f.message}${f.location ? `  (${f.location})` : ""}`);
 }
 
-function printModel(m: Model, file: string): void {
+async function printModel(m: Model, file: string, full: boolean): Promise<void> {
   out(`${file}`);
+  if (m.source.baseName && m.source.name !== file && !file.startsWith("http")) out(`entry: ${entryOf(m, file)}`);
   out(`format: ${m.format}${m.formatVersion ? ` (${m.formatVersion})` : ""}`);
   printFindings(m.findings);
   const total = m.tensors.reduce((a, t) => a + t.byteLength, 0);
-  out(`tensors: ${m.tensors.length}, parameters: ${m.parameterCount.toLocaleString("en-US")}, data: ${human(total)}`);
-  const limit = 200;
-  const nameW = Math.min(60, Math.max(4, ...m.tensors.slice(0, limit).map((t) => t.name.length)));
+  out(`tensors: ${m.tensors.length}, data: ${human(total)}`);
+  out(`parameters: ${parameterText(m)}`);
+  const limit = full ? Infinity : 200;
+  const nameW = Math.min(60, Math.max(4, ...m.tensors.slice(0, 200).map((t) => t.name.length)));
   for (const t of m.tensors.slice(0, limit)) {
     out(`  ${t.name.padEnd(nameW)}  ${t.dtype.padEnd(8)}  [${t.shape.join(", ")}]  ${human(t.byteLength)}`);
   }
-  if (m.tensors.length > limit) out(`  ... ${m.tensors.length - limit} more (use --json for all)`);
+  if (m.tensors.length > limit) out(`  ... ${m.tensors.length - limit} more (--full or --json for all)`);
   const meta = Object.entries(m.metadata ?? {});
   if (meta.length) {
+    const previews = await arrayPreviews(m, /^https?:/i.test(file));
     out(`metadata (${meta.length}):`);
-    for (const [k, v] of meta.slice(0, 60)) out(`  ${k}: ${shortValue(v)}`);
-    if (meta.length > 60) out(`  ... ${meta.length - 60} more (use --json for all)`);
+    const shown = full ? meta.length : 60;
+    for (const [k, v] of meta.slice(0, shown)) {
+      const d = arrayDescriptor(v);
+      out(`  ${k}: ${d ? arrayText(d, previews.get(k) ?? null) : valueText(v, full)}`);
+    }
+    if (meta.length > shown) out(`  ... ${meta.length - shown} more (--full or --json for all)`);
   }
   if (m.children.length) {
     out(`children (${m.children.length}):`);
-    for (const c of m.children.slice(0, 50)) out(`  ${c.name}${c.format ? ` (${c.format})` : ""}  ${human(c.size)}`);
+    for (const c of m.children.slice(0, full ? Infinity : 50)) out(`  ${c.name}${c.format ? ` (${c.format})` : ""}  ${human(c.size)}`);
   }
+}
+
+/** The file a directory opened through (`1/saved_model.pb`), relative to the directory given. */
+function entryOf(m: Model, dir: string): string {
+  const name = m.source.name;
+  const d = dir.replace(/\/+$/, "");
+  const abs = resolve(d);
+  return name.startsWith(abs + "/") ? name.slice(abs.length + 1) : name.startsWith(d + "/") ? name.slice(d.length + 1) : m.source.baseName;
 }
 
 export const inspectVerb: Verb = {
   name: "inspect",
   summary: "format, tensors, metadata, graph and findings of a model",
-  synopsis: "FILE|DIR|URL [--json] [--format ID]",
+  synopsis: "FILE|DIR|URL [--json] [--full] [--format ID]",
   positionals: ["FILE"],
   options: {
     json: { type: "boolean", help: "print the index as JSON (the contract in the README)" },
     format: { type: "string", valueName: "ID", help: "skip detection and read as this format id" },
+    full: { type: "boolean", help: "show every tensor, metadata value and child whole" },
   },
   async run(a) {
     const file = a.positionals[0];
     const m = await open(file, { format: stringFlag(a, "format") });
     try {
       if (boolFlag(a, "json")) out(JSON.stringify(m.index));
-      else printModel(m, file);
+      else await printModel(m, file, boolFlag(a, "full"));
     } finally {
       await m.close();
     }

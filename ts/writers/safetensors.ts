@@ -43,6 +43,7 @@ export function planSafetensors(model: Model, want: ConvertDtype = "keep"): Safe
       skipped: SkippedTensor[];
       totalLength: number;
     };
+    if (d.tensors.length === 0) throw nothingToConvert(model, d.skipped);
     return {
       tensors: d.tensors.map((t) => ({
         tensor: model.tensors[t.tensor],
@@ -58,6 +59,14 @@ export function planSafetensors(model: Model, want: ConvertDtype = "keep"): Safe
   } finally {
     core.exports.job_close(h);
   }
+}
+
+/** An empty safetensors file would look like success; a model with nothing to write is an error. */
+function nothingToConvert(model: Model, skipped: SkippedTensor[]): OmnimodelError {
+  const why = skipped.length
+    ? `none of its ${skipped.length} tensors can be written as safetensors (${skipped.slice(0, 3).map((s) => `${s.name}: ${s.reason}`).join("; ")}${skipped.length > 3 ? "; ..." : ""})`
+    : `the ${model.format} file has no tensors`;
+  return new OmnimodelError("UNSUPPORTED", `nothing to convert: ${why}`, { file: model.source.name });
 }
 
 export interface ConvertProgress {

@@ -69,15 +69,16 @@ def scan(src, **kwargs) -> Dict[str, Any]:
 def convert(src, dest, dtype: str = "keep", on_progress=None, **kwargs) -> Dict[str, Any]:
     """Writes the model as safetensors to dest (a path or a binary file object), streaming.
     dtype: "keep", "F32", "F16" or "BF16". Returns {"tensors", "skipped", "bytes"}."""
-    from ._convert import write_safetensors
+    from ._convert import plan, write_safetensors
 
     if dtype not in ("keep", "F32", "F16", "BF16"):
         raise OmnimodelError("BAD_ARGUMENT", f'dtype must be keep, F32, F16 or BF16, not "{dtype}"')
     with open(src, **kwargs) as m:
         if hasattr(dest, "write"):
             return write_safetensors(m, dest, dtype, on_progress)
+        planned = plan(m, dtype)  # before the file is created: a refusal leaves no empty file behind
         with builtins_open(os.fspath(dest), "wb") as f:
-            return write_safetensors(m, f, dtype, on_progress)
+            return write_safetensors(m, f, dtype, on_progress, planned)
 
 
 import builtins as _builtins  # noqa: E402  (open() above shadows the builtin)

@@ -26,15 +26,28 @@ def plan(model, want: str = "keep"):
         header = core.read(core.job_output_ptr(h) & MASK, core.job_output_length(h) & MASK)
     finally:
         core.job_close(h)
+    if not d["tensors"]:
+        raise _nothing_to_convert(model, d["skipped"])
     tensors = [{"tensor": model.tensor_list[t["tensor"]], "name": t["name"], "dtype": t["dtype"],
                 "read_as": CODE_NAMES.get(t["readAs"]) if t["readAs"] else None, "byte_length": t["byteLength"]}
                for t in d["tensors"]]
     return {"tensors": tensors, "skipped": d["skipped"], "header": header, "total_bytes": d["totalLength"]}
 
 
-def write_safetensors(model, out, want: str = "keep", on_progress: Optional[Callable[[Dict[str, Any]], None]] = None):
-    """Writes the model to out (a binary file object). Memory stays bounded by one window."""
-    p = plan(model, want)
+def _nothing_to_convert(model, skipped):
+    # An empty safetensors file would look like success; a model with nothing to write is an error.
+    if skipped:
+        listed = "; ".join(f'{s["name"]}: {s["reason"]}' for s in skipped[:3]) + ("; ..." if len(skipped) > 3 else "")
+        why = f"none of its {len(skipped)} tensors can be written as safetensors ({listed})"
+    else:
+        why = f"the {model.format} file has no tensors"
+    return OmnimodelError("UNSUPPORTED", f"nothing to convert: {why}", file=model.source.name)
+
+
+def write_safetensors(model, out, want: str = "keep", on_progress: Optional[Callable[[Dict[str, Any]], None]] = None, planned=None):
+    """Writes the model to out (a binary file object). Memory stays bounded by one window.
+    `planned` is a plan() made earlier (so a caller can refuse before creating the file)."""
+    p = planned or plan(model, want)
     out.write(p["header"])
     written = len(p["header"])
     for i, t in enumerate(p["tensors"]):

@@ -144,6 +144,21 @@ class Tensor:
             core.job_close(h)
 
 
+MAX_CHILD_IN_MEMORY = 1024 * 1024 * 1024
+
+
+def _has_items(data: bytearray, want: int, item: int) -> bool:
+    """Whether `data` (a metadata array's output so far) holds its first `want` elements."""
+    if item:
+        return len(data) >= want * item
+    pos = 0
+    for _ in range(want):
+        if pos + 4 > len(data):
+            return False
+        pos += 4 + int.from_bytes(data[pos:pos + 4], "little")
+    return pos <= len(data)
+
+
 class Tensors(dict):
     """name -> Tensor, in the order the file lists them (the first of duplicate names wins)."""
 
@@ -179,14 +194,73 @@ class Model:
     def source(self):
         return self._table.main
 
+    def tensor(self, name: str) -> Optional[Tensor]:
+        """The tensor with this name (None when there is none)."""
+        return self.tensors.get(name)
+
+    @property
+    def parameter_count(self) -> int:
+        """Total element count over all tensors."""
+        return sum(t.size for t in self.tensor_list)
+
+    @property
+    def parameters_by_dtype(self) -> Dict[str, int]:
+        """Parameters (elements) per stored dtype, largest first."""
+        by: Dict[str, int] = {}
+        for t in self.tensor_list:
+            by[t.dtype] = by.get(t.dtype, 0) + t.size
+        return dict(sorted(by.items(), key=lambda kv: -kv[1]))
+
+    def open_child(self, ref, format: Optional[str] = None, options: Optional[Dict[str, Any]] = None) -> "Model":
+        """Opens an archive member (see `children`, by index or name) as a model of its own.
+        A stored member is read in place; a compressed one is inflated into memory (up to 1 GiB)."""
+        if self._closed:
+            raise OmnimodelError("BAD_ARGUMENT", "the model is closed", file=self.source.name)
+        from ._sources import BytesSource, SliceSource
+
+        i = ref if isinstance(ref, int) else next((k for k, c in enumerate(self.children) if c.get("name") == ref), -1)
+        if not (0 <= i < len(self.children)):
+            raise OmnimodelError("NOT_FOUND", f"no child {json.dumps(ref)} ({len(self.children)} children)", file=self.source.name)
+        child = self.children[i]
+        core = self._core
+        name = f"{self.source.name}!{child['name']}"
+        h = core.child_open(self._handle, i)
+        if h <= 0:
+            from ._errors import ERROR_NAMES
+            code = ERROR_NAMES[-h] if -h < len(ERROR_NAMES) else "ERROR"
+            raise OmnimodelError(code, f'"{child["name"]}" cannot be opened (encrypted, or stored with a method that is not read)', file=self.source.name)
+        try:
+            gen = steps(core, h, self._table)
+            first = next(gen, None)
+            size = int(child["size"])
+            if first is not None and first[0] == "copy" and first[3] == size:
+                source = SliceSource(first[1], first[2], size, name)
+            else:
+                if size > MAX_CHILD_IN_MEMORY:
+                    raise OmnimodelError("LIMIT", f'"{child["name"]}" is compressed and larger than the 1 GiB it may take in memory', file=self.source.name)
+                buf = bytearray(size)
+                s = first
+                while s is not None:
+                    if s[0] == "output":
+                        buf[s[3]:s[3] + s[2]] = core.read(s[1], s[2])
+                    else:
+                        view = memoryview(buf)[s[4]:s[4] + s[3]]
+                        s[1].readinto(view, s[2])
+                    s = next(gen, None)
+                source = BytesSource(bytes(buf), name)
+        finally:
+            core.job_close(h)
+        return open_source(core, source, format=format, options=options)
+
     @property
     def highest_severity(self) -> str:
         best = max((severity_rank(f.get("severity", "")) for f in self.findings), default=0)
         return SEVERITIES[best - 1] if best else "none"
 
-    def metadata_array(self, key: str) -> list:
+    def metadata_array(self, key: str, limit: Optional[int] = None) -> list:
         """All elements of a metadata array as a list (str, int, float or bool), including arrays
-        the index shows only as {type, length, offset} (GGUF tokenizer vocabularies)."""
+        the index shows only as {type, length, offset} (GGUF tokenizer vocabularies). ``limit``
+        reads only the first ``limit`` elements, stopping as soon as they have arrived."""
         if self._closed:
             raise OmnimodelError("BAD_ARGUMENT", "the model is closed", file=self.source.name)
         core = self._core
@@ -197,16 +271,22 @@ class Model:
             raise OmnimodelError(code, f'metadata "{key}" {why}', file=self.source.name)
         try:
             desc = json.loads(core.string(core.job_result(h), core.job_result_length(h) & MASK))
+            want = desc["length"] if limit is None else max(0, min(desc["length"], int(limit)))
+            item = 0 if desc["dtype"] == "STR" else memoryview(b"").cast(MEMORYVIEW_FORMAT[desc["dtype"]]).itemsize
             data = bytearray()
-            for s in steps(core, h, self._table):
+            gen = steps(core, h, self._table)
+            for s in gen:
                 data += core.read(s[1], s[2])  # only outputs: array jobs never ask for copies
+                if want < desc["length"] and _has_items(data, want, item):
+                    gen.close()
+                    break
         finally:
             core.job_close(h)
         if desc["dtype"] != "STR":
-            return memoryview(bytes(data)).cast(MEMORYVIEW_FORMAT[desc["dtype"]]).tolist()
+            return memoryview(bytes(data[:want * item])).cast(MEMORYVIEW_FORMAT[desc["dtype"]]).tolist()
         # Strings: a u32 little-endian byte count, then the bytes, per element (bindings/ABI.md).
         out, pos = [], 0
-        for _ in range(desc["length"]):
+        for _ in range(want):
             n = int.from_bytes(data[pos:pos + 4], "little")
             out.append(bytes(data[pos + 4:pos + 4 + n]).decode("utf-8", "replace"))
             pos += 4 + n

@@ -83,6 +83,24 @@ def resolve_inside(root: str, rel: str, referrer: str) -> str:
     return candidate
 
 
+class SliceSource(Source):
+    """A byte range of another source: a stored archive member opened as a model of its own."""
+
+    def __init__(self, parent: Source, start: int, size: int, name: str):
+        self._parent = parent
+        self._start = start
+        self.size = size
+        self.name = name
+
+    def readinto(self, dest, offset):
+        if offset < 0 or offset + len(dest) > self.size:
+            raise OmnimodelError("IO", f"{len(dest)} bytes at {offset} run past the end ({self.size} bytes)", file=self.name, offset=offset)
+        self._parent.readinto(dest, self._start + offset)
+
+    def sibling(self, rel):
+        return self._parent.sibling(rel)
+
+
 class BytesSource(Source):
     def __init__(self, data, name: str = "bytes", siblings: Optional[Dict[str, object]] = None):
         self._data = memoryview(data).cast("B") if not isinstance(data, memoryview) or data.format != "B" else data

@@ -103,6 +103,22 @@ export function orderLayers(total: number, L: number, lay: Int32Array, key: Floa
 /** Sorts node ids by `k`, ties by `tie` (the current position), stably. */
 function sortBy(layer: Int32Array, k: ArrayLike<number>, tie?: ArrayLike<number>): void {
   if (layer.length < 2) return;
+  if (layer.length <= 16) {
+    // most layers of deep graphs are narrow: insertion sort, no allocation
+    for (let i = 1; i < layer.length; i++) {
+      const v = layer[i];
+      let j = i - 1;
+      while (j >= 0) {
+        const u = layer[j];
+        const d = k[u] - k[v] || (tie ? tie[u] - tie[v] : u - v);
+        if (d <= 0) break;
+        layer[j + 1] = u;
+        j--;
+      }
+      layer[j + 1] = v;
+    }
+    return;
+  }
   const arr = Array.from(layer);
   arr.sort(tie ? (a, b) => k[a] - k[b] || tie[a] - tie[b] : (a, b) => k[a] - k[b] || a - b);
   layer.set(arr);

@@ -27,6 +27,7 @@ async function one(lib, n) {
   const { layoutGraph, defaultNodeSize } = await import(new URL("dist/ts/graph/layout.js", root));
   const sizes = new Map(g.nodes.map((x) => [x.id, defaultNodeSize(x)]));
   let t;
+  const c0 = process.cpuUsage();
   if (lib === "ours") {
     t = performance.now();
     layoutGraph(g);
@@ -50,7 +51,9 @@ async function one(lib, n) {
       edges: g.edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
     });
   }
-  process.stdout.write(String(performance.now() - t));
+  const c = process.cpuUsage(c0);
+  // wall and CPU time: on a shared machine the CPU time is the steadier of the two
+  process.stdout.write(`${performance.now() - t} ${(c.user + c.system) / 1000}`);
 }
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
@@ -64,6 +67,7 @@ async function main() {
   console.log(`node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}, cap ${cap}s, ${rounds} rounds`);
   for (const n of sizes) {
     const res = Object.fromEntries(libs.map((l) => [l, []]));
+    const cpus = Object.fromEntries(libs.map((l) => [l, []]));
     const over = new Set();
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 ? [...libs].reverse() : libs;
@@ -71,14 +75,16 @@ async function main() {
         if (over.has(lib)) continue;
         const p = spawnSync(process.execPath, ["--max-old-space-size=8192", here, "--one", lib, String(n)], { encoding: "utf8", timeout: cap * 1000 });
         if (p.status !== 0 || !p.stdout) { over.add(lib); continue; }
-        res[lib].push(Number(p.stdout));
+        const [wall, cpu] = p.stdout.split(" ").map(Number);
+        res[lib].push(wall);
+        cpus[lib].push(cpu);
       }
     }
     const ours = median(res.ours);
     const line = libs.map((l) => {
       if (!res[l].length) return `${l}: > ${cap} s`;
       const ratios = res[l].map((v, i) => v / (res.ours[i] ?? ours));
-      return `${l}: median ${median(res[l]).toFixed(0)} ms (min ${Math.min(...res[l]).toFixed(0)}, max ${Math.max(...res[l]).toFixed(0)})` +
+      return `${l}: median ${median(res[l]).toFixed(0)} ms wall (min ${Math.min(...res[l]).toFixed(0)}, max ${Math.max(...res[l]).toFixed(0)}), ${median(cpus[l]).toFixed(0)} ms cpu` +
         (l === "ours" ? "" : `, x${median(ratios).toFixed(1)} ours (${Math.min(...ratios).toFixed(1)}-${Math.max(...ratios).toFixed(1)})`);
     });
     console.log(`${n} nodes: ${line.join("; ")}`);

@@ -27,13 +27,16 @@ export function crossings(layers: Int32Array[], pos: Int32Array, segFrom: Int32A
     codes[fill[l]++] = pos[segFrom[s]] * below + pos[segTo[s]];
   }
   let total = 0;
+  let widest = 0;
+  for (let l = 0; l < L; l++) widest = Math.max(widest, layers[l].length);
+  const tree = new Int32Array(widest + 1);
   for (let l = 0; l + 1 < L; l++) {
     const a = start[l];
     const b = start[l + 1];
     if (b - a < 2) continue;
     const part = codes.subarray(a, b).sort();
     const size = layers[l + 1].length;
-    const tree = new Int32Array(size + 1);
+    tree.fill(0, 0, size + 1);
     let inserted = 0;
     for (let k = 0; k < part.length; k++) {
       const south = part[k] % size;

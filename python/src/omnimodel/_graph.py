@@ -239,8 +239,9 @@ def _tf_build(gid, name, prefix, raw_nodes, args, outputs, ctx):
         return ref if ref.startswith("^") or ":" in ref or ref not in names else ref + ":0"
 
     outs: Dict[str, List[str]] = {}
-    for n in nodes:
-        for r in _strs(n.get("inputs")):
+    refs = [_strs(n.get("inputs")) for n in nodes] + [[o["name"] for o in (outputs or [])]]
+    for lst_in in refs:
+        for r in lst_in:
             p = _producer_of(r)
             if p not in names:
                 continue
@@ -389,6 +390,7 @@ def _keras_graph(src) -> Optional[dict]:
     def build(container, gid, prefix, ins, outs, depth):
         b = _Builder(gid, container or _str(meta.get("model_class"), "model"), src["format"], prefix)
         members = children.get(container, [])
+        container_class = next((L["cls"] for L in layers if L["path"] == container), None) if container else _str(meta.get("model_class"))
 
         def full(name):
             return f"{container}/{name}" if container else name
@@ -405,7 +407,9 @@ def _keras_graph(src) -> Optional[dict]:
             if sequential and i > 0 and not inputs:
                 inputs = [members[i - 1]["path"]]
             w = weights.get(L["local"]) or weights.get(L["path"]) or []
-            b.add(L["local"], L["cls"], dict(cfg.get(L["path"], {})), inputs, [L["path"]], subgraphs, w, local=f"n{i}")
+            n = b.add(L["local"], L["cls"], dict(cfg.get(L["path"], {})), inputs, [L["path"]], subgraphs, w, local=f"n{i}")
+            if L["cls"] == "InputLayer" and container_class == "Sequential":
+                n["kind"] = "input"
         consumed = {full(x) for L in members for x in L["inputs"]}
         if sequential:
             consumed |= {L["path"] for L in members[:-1]}

@@ -7,6 +7,8 @@ import { boolFlag, stringFlag } from "./args.js";
 import { human, out } from "./output.js";
 import { arrayDescriptor, arrayPreviews, arrayText, parameterText, valueText } from "./inspect-format.js";
 import type { Verb } from "./verb.js";
+import { graph } from "../graph/index.js";
+import { graphSummary } from "../graph/summary.js";
 
 export function printFindings(findings: Finding[]): void {
   if (!findings.length) {
@@ -43,6 +45,9 @@ async function printModel(m: Model, file: string, full: boolean): Promise<void> 
     }
     if (meta.length > shown) out(`  ... ${meta.length - shown} more (--full or --json for all)`);
   }
+  // The summary is a convenience: a member model that cannot be opened must not fail inspect.
+  const g = await graph(m).catch(() => null);
+  if (g) for (const line of graphSummary(g)) out(line);
   if (m.children.length) {
     out(`children (${m.children.length}):`);
     for (const c of m.children.slice(0, full ? Infinity : 50)) out(`  ${c.name}${c.format ? ` (${c.format})` : ""}  ${human(c.size)}`);

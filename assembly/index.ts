@@ -9,6 +9,7 @@ import { CODEC_NONE, Plan, Segment, Tensor } from "./core/model";
 import { dtypeByteLength, dtypeFromName, DT_BF16, DT_F16, DT_F32, DT_KEEP, DT_U8 } from "./core/dtype";
 import { DoneJob } from "./jobs/done-job";
 import { planGGUF } from "./writers/gguf-plan";
+import { Edits, parseEdits } from "./writers/gguf-edits";
 import { quantizeGGML } from "./kernels/quantize/index";
 import { planSafetensors } from "./writers/safetensors-plan";
 import { npyHeader } from "./writers/npy-header";
@@ -259,10 +260,18 @@ export function convert_plan(indexHandle: i32, want: i32): i32 {
 // Q8_0, Q4_K, ...) or -1 to keep every tensor's stored type; setFileType writes general.file_type.
 // Returns a finished job: job_result = JSON {parts, tensors, skipped, notes, alignment, dataStart,
 // totalLength}; job_output_* = the literal header bytes the parts refer to (bindings/ABI.md).
-export function gguf_plan(indexHandle: i32, type: i32, setFileType: i32): i32 {
+// optsPtr/optsLen: JSON edits and shard selection (writers/gguf-edits.ts), or length 0.
+export function gguf_plan(indexHandle: i32, type: i32, setFileType: i32, optsPtr: usize, optsLen: u32): i32 {
   const j = job(indexHandle);
   if (!j || !(j instanceof IndexJob) || !(<IndexJob>j).finished) return -E_BAD_ARGUMENT;
-  const plan = planGGUF((<IndexJob>j).index, type, setFileType != 0);
+  const index = (<IndexJob>j).index;
+  let edits = new Edits();
+  if (optsLen > 0) {
+    const v = new JsonParser().parse(optsPtr, optsLen);
+    if (!v || v.kind != JKind.OBJ) return -E_BAD_ARGUMENT;
+    edits = parseEdits(<JObj>v, index.ggufKvTypes);
+  }
+  const plan = planGGUF(index, type, setFileType != 0, edits);
   if (plan.error.length) {
     const d = new DoneJob();
     d.status = S_ERROR;

@@ -188,6 +188,7 @@ export class Index {
   // GGUF sources: where each metadata pair lies in the main file (key -> [offset, length]), and
   // the data alignment; the GGUF writer copies the pairs as they are.
   ggufKvRanges: JObj | null = null;
+  ggufKvTypes: JObj | null = null; // key -> value type name ("UINT32", "ARRAY[STRING]", ...)
   ggufAlignment: u32 = 32;
 
   addTensor(t: Tensor): Tensor {

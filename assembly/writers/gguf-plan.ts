@@ -11,6 +11,7 @@ import { GGML_TYPE_F16, GGML_TYPE_F32, ggmlBlockElements, ggmlRowBytes, ggmlType
 import { canQuantize } from "../kernels/quantize/index";
 import { ByteBuf } from "../util/bytes";
 import { JArr, JKind, JObj, JStr, JUint, writeJson } from "../util/json";
+import { EncodedPair, Edits, splitPairs } from "./gguf-edits";
 
 export const GGUF_KEEP: i32 = -1; // --keep-types: every tensor as stored (or F32 if GGUF has no such type)
 
@@ -124,10 +125,13 @@ function chooseType(t: Tensor, want: i32, notes: JArr, why: string[]): i32 {
 }
 
 /** want: a ggml type id quantize_rows can write, or GGUF_KEEP. */
-export function planGGUF(index: Index, want: i32, setFileType: bool): GGUFPlan {
+export function planGGUF(index: Index, want: i32, setFileType: bool, edits: Edits): GGUFPlan {
   const out = new GGUFPlan();
+  if (edits.error.length) { out.error = edits.error; return out; }
   if (want != GGUF_KEEP && !canQuantize(want)) { out.error = "cannot write ggml type " + want.toString(); return out; }
-  const alignment: u64 = index.format == "gguf" ? <u64>index.ggufAlignment : 32;
+  const alignment: u64 = edits.alignment > 0 ? <u64>edits.alignment : index.format == "gguf" ? <u64>index.ggufAlignment : 32;
+  if ((alignment & (alignment - 1)) != 0) { out.error = "the alignment must be a power of two"; return out; }
+  let planned = 0; // tensors planned so far, for the [first, end) selection of a shard
   const notes = new JArr();
   const skipped = new JArr();
   const entries = new Array<Entry>();
@@ -145,6 +149,8 @@ export function planGGUF(index: Index, want: i32, setFileType: bool): GGUFPlan {
       skipped.push(s);
       continue;
     }
+    const k = planned++;
+    if (k < edits.first || k >= edits.end) continue;
     const e = new Entry();
     e.tensor = i;
     let name = t.name;
@@ -188,11 +194,16 @@ export function planGGUF(index: Index, want: i32, setFileType: bool): GGUFPlan {
   const ft = setFileType ? fileType(want) : -1;
   const ranges = index.ggufKvRanges;
   const m = index.metadata;
-  if (ranges !== null) {
+  const done = new Set<string>();
+  if (!edits.kv) {
+    // no source pairs (a shard after the first)
+  } else if (ranges !== null) {
     for (let i = 0; i < m.keys.length; i++) {
       const key = m.keys[i];
-      if (key.startsWith("split.")) continue; // the written file is whole
+      if (key.startsWith("split.")) continue; // the written file is whole (or gets its own split.*)
       if (ft >= 0 && key == "general.file_type") continue;
+      if (edits.remove.has(key)) continue;
+      if (edits.set.has(key)) { pair(o, edits.set.get(key)); done.add(key); pairs++; continue; }
       const r = ranges.get(key);
       if (r === null || r.kind != JKind.ARR) continue;
       const a = <JArr>r;
@@ -203,6 +214,7 @@ export function planGGUF(index: Index, want: i32, setFileType: bool): GGUFPlan {
     // other formats: string metadata as STRING pairs (nested objects one level down, by key)
     for (let i = 0; i < m.keys.length; i++) {
       const v = m.vals[i];
+      if (edits.remove.has(m.keys[i])) continue;
       if (v.kind == JKind.STR) { stringPair(o, m.keys[i], (<JStr>v).value); pairs++; }
       else if (v.kind == JKind.OBJ) {
         const inner = <JObj>v;
@@ -213,11 +225,22 @@ export function planGGUF(index: Index, want: i32, setFileType: bool): GGUFPlan {
       }
     }
   }
+  for (let i = 0; i < edits.setOrder.length; i++) {
+    const key = edits.setOrder[i];
+    if (done.has(key)) continue;
+    pair(o, edits.set.get(key));
+    pairs++;
+  }
   if (ft >= 0) {
     o.str("general.file_type");
     o.u32(4); // UINT32
     o.u32(<u32>ft);
     pairs++;
+  }
+  const sp = edits.split;
+  if (sp !== null) {
+    const ps = splitPairs(sp[0], sp[1], sp[2]);
+    for (let i = 0; i < ps.length; i++) { pair(o, ps[i]); pairs++; }
   }
   for (let i = 0; i < 8; i++) store<u8>(o.lit.ptr + countAt + <usize>i, <u8>(pairs >> (<u64>i * 8)));
   for (let i = 0; i < entries.length; i++) {
@@ -259,6 +282,10 @@ export function planGGUF(index: Index, want: i32, setFileType: bool): GGUFPlan {
   writeJson(out.description, d);
   out.header = o.lit;
   return out;
+}
+
+function pair(o: Out, p: EncodedPair): void {
+  for (let i = 0; i < p.bytes.length; i++) o.lit.byte(p.bytes[i]);
 }
 
 function stringPair(o: Out, key: string, value: string): void {

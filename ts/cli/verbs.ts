@@ -5,6 +5,7 @@ import type { Verb } from "./verb.js";
 import { inspectVerb } from "./inspect.js";
 import { dumpVerb } from "./dump.js";
 import { convertVerb } from "./convert.js";
+import { ggufVerb } from "./gguf.js";
 import { scanVerb } from "./scan.js";
 import { serveVerb } from "./serve.js";
 
@@ -12,6 +13,7 @@ export const VERBS: Verb[] = [
   inspectVerb,
   dumpVerb,
   convertVerb,
+  ggufVerb,
   scanVerb,
   serveVerb,
 ];

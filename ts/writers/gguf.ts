@@ -38,6 +38,21 @@ export interface GGUFPlan {
 export interface GGUFOptions {
   /** Target type of the large float tensors; omitted = keep every tensor's stored type. */
   type?: GGUFWriteType;
+  /** Metadata edits and shard selection (gguf set / rm / split). */
+  edits?: GGUFEdits;
+}
+
+export interface GGUFEdits {
+  /** Pairs to set: value as text, parsed by `type` (UINT8..FLOAT64, BOOL, STRING), else the key's type, else STRING. */
+  set?: { key: string; value: string; type?: string }[];
+  remove?: string[];
+  /** false: write none of the source's pairs (shards after the first). */
+  kv?: boolean;
+  /** The planned tensors [first, end) only. */
+  tensors?: [number, number];
+  /** split.no, split.count, split.tensors.count pairs to add. */
+  split?: [number, number, number];
+  alignment?: number;
 }
 
 const TYPE_IDS: Record<GGUFWriteType, number> = {
@@ -52,7 +67,10 @@ export function planGGUF(model: Model, options: GGUFOptions = {}): GGUFPlan {
     id = TYPE_IDS[options.type as GGUFWriteType] ?? -2;
     if (id === -2) throw new OmnimodelError("BAD_ARGUMENT", `cannot write GGUF type "${options.type}" (one of ${GGUF_WRITE_TYPES.join(", ")})`);
   }
-  const h = core.exports.gguf_plan(model.handle, id, options.type !== undefined ? 1 : 0);
+  const opts = options.edits ? JSON.stringify(options.edits) : "";
+  const h = opts
+    ? core.withString(opts, (p, l) => core.exports.gguf_plan(model.handle, id, options.type !== undefined ? 1 : 0, p, l))
+    : core.exports.gguf_plan(model.handle, id, options.type !== undefined ? 1 : 0, 0, 0);
   if (h <= 0) throw new OmnimodelError("BAD_ARGUMENT", "the model cannot be converted (is it closed?)", { file: model.source.name });
   try {
     if (core.exports.job_error_code(h) !== 0 && core.exports.job_run(h) < 0) {

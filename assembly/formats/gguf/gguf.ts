@@ -127,7 +127,7 @@ export class GGUFFormat extends FormatModule {
     if (h.be) idx.addFinding(SEV_INFO, "gguf-big-endian", "A big-endian GGUF file: llama.cpp on little-endian machines refuses it; omnimodel converts the values.", "");
     for (let i = 0; i < h.kv.keys.length; i++) idx.metadata.set(h.kv.keys[i], h.kv.vals[i]);
     // Little-endian v2/v3 pairs are copied byte for byte by the GGUF writer (value types kept).
-    if (!h.be && h.version >= 2) { idx.ggufKvRanges = h.kvRanges; idx.ggufAlignment = h.alignment; }
+    if (!h.be && h.version >= 2) { idx.ggufKvRanges = h.kvRanges; idx.ggufKvTypes = h.kvTypes; idx.ggufAlignment = h.alignment; }
 
     // Split sets: shard 1 lists the others; open them through the sibling resolver.
     const all = h.tensors;

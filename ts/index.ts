@@ -8,5 +8,6 @@ export { BlobSource, UrlSource, type UrlSourceOptions } from "./web-sources.js";
 export { planSafetensors, safetensorsChunks, type ConvertDtype, type SafetensorsPlan, type ConvertProgress } from "./writers/safetensors.js";
 export { planGGUF, ggufChunks, GGUF_WRITE_TYPES, type GGUFPlan, type GGUFOptions, type GGUFWriteType } from "./writers/gguf.js";
 export { npyHeader, npyForTensor } from "./writers/npy.js";
+export { diffModels, type ModelDiff, type TensorDiff } from "./diff.js";
 export { arrayFor, DTYPE_CODES, type TypedArray } from "./dtypes.js";
 export { Core, type WasmInput } from "./core.js";

@@ -6,6 +6,7 @@ import { inspectVerb } from "./inspect.js";
 import { dumpVerb } from "./dump.js";
 import { convertVerb } from "./convert.js";
 import { ggufVerb } from "./gguf.js";
+import { diffVerb } from "./diff.js";
 import { scanVerb } from "./scan.js";
 import { serveVerb } from "./serve.js";
 
@@ -14,6 +15,7 @@ export const VERBS: Verb[] = [
   dumpVerb,
   convertVerb,
   ggufVerb,
+  diffVerb,
   scanVerb,
   serveVerb,
 ];

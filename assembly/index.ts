@@ -8,6 +8,9 @@ import { E_BAD_ARGUMENT, E_BAD_DTYPE, E_NOT_FOUND, E_UNREADABLE, E_UNSUPPORTED, 
 import { CODEC_NONE, Plan, Segment, Tensor } from "./core/model";
 import { dtypeByteLength, dtypeFromName, DT_BF16, DT_F16, DT_F32, DT_KEEP, DT_U8 } from "./core/dtype";
 import { DoneJob } from "./jobs/done-job";
+import { planGGUF } from "./writers/gguf-plan";
+import { Edits, parseEdits } from "./writers/gguf-edits";
+import { quantizeGGML } from "./kernels/quantize/index";
 import { planSafetensors } from "./writers/safetensors-plan";
 import { npyHeader } from "./writers/npy-header";
 import { Job, S_ERROR } from "./jobs/job";
@@ -251,6 +254,44 @@ export function convert_plan(indexHandle: i32, want: i32): i32 {
   d.outLen = plan.header.len;
   d.keep = plan.header;
   return addJob(d);
+}
+
+// Plans a conversion of a finished index job to GGUF v3: type is a ggml type id (F32, F16, BF16,
+// Q8_0, Q4_K, ...) or -1 to keep every tensor's stored type; setFileType writes general.file_type.
+// Returns a finished job: job_result = JSON {parts, tensors, skipped, notes, alignment, dataStart,
+// totalLength}; job_output_* = the literal header bytes the parts refer to (bindings/ABI.md).
+// optsPtr/optsLen: JSON edits and shard selection (writers/gguf-edits.ts), or length 0.
+export function gguf_plan(indexHandle: i32, type: i32, setFileType: i32, optsPtr: usize, optsLen: u32): i32 {
+  const j = job(indexHandle);
+  if (!j || !(j instanceof IndexJob) || !(<IndexJob>j).finished) return -E_BAD_ARGUMENT;
+  const index = (<IndexJob>j).index;
+  let edits = new Edits();
+  if (optsLen > 0) {
+    const v = new JsonParser().parse(optsPtr, optsLen);
+    if (!v || v.kind != JKind.OBJ) return -E_BAD_ARGUMENT;
+    edits = parseEdits(<JObj>v, index.ggufKvTypes);
+  }
+  const plan = planGGUF(index, type, setFileType != 0, edits);
+  if (plan.error.length) {
+    const d = new DoneJob();
+    d.status = S_ERROR;
+    d.errorCode = E_BAD_ARGUMENT;
+    d.errorBuf.str(plan.error);
+    return addJob(d);
+  }
+  const d = new DoneJob();
+  d.result.raw(plan.description.ptr, plan.description.len);
+  plan.description.dispose();
+  d.outPtr = plan.header.ptr;
+  d.outLen = plan.header.len;
+  d.keep = plan.header;
+  return addJob(d);
+}
+
+// n f32 at src -> ggml type `type` at dst (ggml_row_size bytes), bit for bit ggml's reference
+// quantizers. Returns 0, -1 (type not writable) or -2 (n not a whole number of blocks).
+export function quantize_rows(type: i32, src: usize, n: u32, dst: usize): i32 {
+  return quantizeGGML(type, src, <usize>n, dst, true);
 }
 
 // The .npy header for writing `n` dims (u64 LE at shapePtr) of dtype `dtype`: a finished job

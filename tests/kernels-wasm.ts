@@ -30,6 +30,7 @@ export interface KernelExports {
   ggmlBlockBytes(type: number): number;
   ggmlRowBytes(type: number, n: bigint): bigint;
   dequantizeGGML(type: number, src: number, n: number, dst: number, simd: number): number;
+  quantizeGGML(type: number, src: number, n: number, dst: number, simd: number): number;
   typeName(type: number): number;
   nameBuffer(): number;
   typeFromName(len: number): number;

@@ -46,6 +46,9 @@ interface Exports {
   job_close(h: number): void;
   dtype_code(ptr: number, len: number): number;
   convert_plan(index: number, want: number): number;
+  gguf_plan(index: number, type: number, setFileType: number, optsPtr: number, optsLen: number): number;
+  quantize_rows(type: number, src: number, n: number, dst: number): number;
+  dtype_byte_length(dtype: number, n: number): number;
   child_open(index: number, child: number): number;
   strings_open(index: number, tensor: number): number;
   npy_header(dtype: number, shapePtr: number, n: number): number;

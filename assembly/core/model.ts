@@ -185,6 +185,11 @@ export class Index {
   graph: JValue | null = null;
   findings: Finding[] = [];
   children: Child[] = [];
+  // GGUF sources: where each metadata pair lies in the main file (key -> [offset, length]), and
+  // the data alignment; the GGUF writer copies the pairs as they are.
+  ggufKvRanges: JObj | null = null;
+  ggufKvTypes: JObj | null = null; // key -> value type name ("UINT32", "ARRAY[STRING]", ...)
+  ggufAlignment: u32 = 32;
 
   addTensor(t: Tensor): Tensor {
     this.tensors.push(t);

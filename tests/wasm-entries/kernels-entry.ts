@@ -37,3 +37,4 @@ export function nameBuffer(): usize {
 export function typeFromName(len: i32): i32 {
   return ggmlTypeFromName(String.UTF8.decodeUnsafe(NAME_BUF, len));
 }
+export { quantizeGGML } from "../../assembly/kernels/quantize/index";

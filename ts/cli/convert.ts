@@ -1,39 +1,49 @@
-// `omnimodel convert IN OUT.safetensors`: any readable model to safetensors, streamed.
+// `omnimodel convert IN OUT.safetensors|OUT.gguf`: any readable model to safetensors or GGUF,
+// streamed. The output's extension picks the writer.
 
 import { open } from "../open.js";
 import { planSafetensors, safetensorsChunks } from "../writers/safetensors.js";
+import { GGUF_WRITE_TYPES } from "../writers/gguf.js";
 import { choiceFlag } from "./args.js";
+import { convertToGGUF } from "./convert-gguf.js";
 import { err, human } from "./output.js";
 import { checkOutputPath, writeStream } from "./write-stream.js";
 import type { Verb } from "./verb.js";
 
+export function progressBar(): (p: { bytesWritten: number; totalBytes: number; index: number; count: number; tensor: string }) => void {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (!tty || now - last < 100) return;
+    last = now;
+    const pct = ((p.bytesWritten / Math.max(1, p.totalBytes)) * 100).toFixed(1);
+    const bar = "#".repeat(Math.round(Number(pct) / 4)).padEnd(25, ".");
+    process.stderr.write(`\r[${bar}] ${pct}%  ${p.index + 1}/${p.count} ${p.tensor.slice(0, 40).padEnd(40)}`);
+  };
+}
+
 export const convertVerb: Verb = {
   name: "convert",
-  summary: "write a model's tensors as safetensors (streams, bounded memory)",
-  synopsis: "IN OUT.safetensors [--dtype keep|F32|F16|BF16]",
+  summary: "write a model as safetensors or GGUF, quantizing if asked (streams, bounded memory)",
+  synopsis: "IN OUT.safetensors [--dtype keep|F32|F16|BF16] | IN OUT.gguf [--type T] [--keep-types]",
   positionals: ["IN", "OUT"],
   options: {
-    dtype: { type: "string", valueName: "DTYPE", help: "keep (default; quantized types become F32), F32, F16 or BF16" },
+    dtype: { type: "string", valueName: "DTYPE", help: "safetensors: keep (default; quantized types become F32), F32, F16 or BF16" },
+    type: { type: "string", valueName: "T", help: `GGUF: type of the matrices (${GGUF_WRITE_TYPES.join(", ")}); vectors stay F32` },
+    "keep-types": { type: "boolean", help: "GGUF: keep every tensor's stored type (the default without --type)" },
   },
   async run(a) {
     const [input, output] = a.positionals;
+    if (output.toLowerCase().endsWith(".gguf")) return convertToGGUF(a, input, output);
     const want = choiceFlag("convert", a, "dtype", ["keep", "F32", "F16", "BF16"] as const) ?? "keep";
     checkOutputPath(output);
     const m = await open(input);
     try {
       const plan = planSafetensors(m, want);
       for (const s of plan.skipped) err(`skipped ${s.name} (${s.dtype}): ${s.reason}`);
-      const tty = process.stderr.isTTY;
-      let last = 0;
-      await writeStream(output, safetensorsChunks(plan, (p) => {
-        const now = Date.now();
-        if (!tty || now - last < 100) return;
-        last = now;
-        const pct = ((p.bytesWritten / Math.max(1, p.totalBytes)) * 100).toFixed(1);
-        const bar = "#".repeat(Math.round(Number(pct) / 4)).padEnd(25, ".");
-        process.stderr.write(`\r[${bar}] ${pct}%  ${p.index + 1}/${p.count} ${p.tensor.slice(0, 40).padEnd(40)}`);
-      }));
-      if (tty) process.stderr.write("\n");
+      await writeStream(output, safetensorsChunks(plan, progressBar()));
+      if (process.stderr.isTTY) process.stderr.write("\n");
       err(`wrote ${output}: ${plan.tensors.length} tensors, ${human(plan.totalBytes)}`);
     } finally {
       await m.close();

@@ -5,6 +5,8 @@ import type { Verb } from "./verb.js";
 import { inspectVerb } from "./inspect.js";
 import { dumpVerb } from "./dump.js";
 import { convertVerb } from "./convert.js";
+import { ggufVerb } from "./gguf.js";
+import { diffVerb } from "./diff.js";
 import { scanVerb } from "./scan.js";
 import { serveVerb } from "./serve.js";
 import { graphVerb } from "./graph.js";
@@ -13,6 +15,8 @@ export const VERBS: Verb[] = [
   inspectVerb,
   dumpVerb,
   convertVerb,
+  ggufVerb,
+  diffVerb,
   scanVerb,
   graphVerb,
   serveVerb,

@@ -100,6 +100,7 @@ class Header {
   be: bool = false;
   kv: JObj = new JObj();
   kvTypes: JObj = new JObj();
+  kvRanges: JObj = new JObj(); // key -> [offset, length] of the whole pair in the file (writers copy it)
   alignment: u32 = 32;
   tensors: TensorInfo[] = [];
   dataStart: u64 = 0;
@@ -125,6 +126,8 @@ export class GGUFFormat extends FormatModule {
     if (h.version == 1) idx.addFinding(SEV_INFO, "gguf-v1", "GGUF version 1 (August 2023): current llama.cpp refuses it (\"GGUFv1 is no longer supported\").", "");
     if (h.be) idx.addFinding(SEV_INFO, "gguf-big-endian", "A big-endian GGUF file: llama.cpp on little-endian machines refuses it; omnimodel converts the values.", "");
     for (let i = 0; i < h.kv.keys.length; i++) idx.metadata.set(h.kv.keys[i], h.kv.vals[i]);
+    // Little-endian v2/v3 pairs are copied byte for byte by the GGUF writer (value types kept).
+    if (!h.be && h.version >= 2) { idx.ggufKvRanges = h.kvRanges; idx.ggufKvTypes = h.kvTypes; idx.ggufAlignment = h.alignment; }
 
     // Split sets: shard 1 lists the others; open them through the sibling resolver.
     const all = h.tensors;
@@ -215,6 +218,7 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
   if (ck.next > 0) {
     h.kv = ck.kv;
     h.kvTypes = ck.kvTypes;
+    h.kvRanges = ck.kvRanges;
     c.off = ck.off;
     first = ck.next;
     for (let f = 0; f < ck.findings.length; f++) ctx.index.findings.push(ck.findings[f]);
@@ -237,7 +241,12 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
     h.kv.set(key, v);
     h.kvTypes.set(key, new JStr(typeName.length ? typeName[0] : valueTypeName(type)));
     ck.kv = h.kv;
+    const range = new JArr();
+    range.push(new JUint(at));
+    range.push(new JUint(c.off - at));
+    h.kvRanges.set(key, range);
     ck.kvTypes = h.kvTypes;
+    ck.kvRanges = h.kvRanges;
     ck.next = i + 1;
     ck.off = c.off;
     for (let f = findingsBefore; f < ctx.index.findings.length; f++) ck.findings.push(ctx.index.findings[f]);
@@ -315,6 +324,7 @@ class KVCheckpoint {
   off: u64 = 0; // where the next pair starts
   kv: JObj = new JObj();
   kvTypes: JObj = new JObj();
+  kvRanges: JObj = new JObj();
   findings: Finding[] = []; // raised while reading the complete pairs
   // Progress through a long string array being skipped: where its elements start, how many
   // are done, where the next one starts.

@@ -1,0 +1,75 @@
+// One measurement in a fresh process, so peak memory (maxRSS) belongs to that reader alone.
+//   node bench/pipeline/node-reader.mjs VARIANT FILE [THREADS]
+// Prints {"seconds", "bytes", "maxRssMB"} as JSON. Variants:
+//   omnimodel      open the file and read() every tensor into a new typed array (the SDK)
+//   fs-fresh       a new Uint8Array per tensor filled by readSync (the limit for fresh arrays)
+//   wasm-memcpy    memory.copy inside a wasm instance, as many bytes as the file has
+//   native-memcpy  Buffer.copy (libc memmove), as many bytes as the file has
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { resolve, dirname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const [variant, file, threads] = process.argv.slice(2);
+const size = statSync(file).size;
+const COPY = 64 << 20;
+
+// (module (memory (export "m") 1) (func (export "c") (param i32 i32 i32) memory.copy))
+const MEMCPY_WASM = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 7, 1, 96, 3, 127, 127, 127, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1,
+  7, 9, 2, 1, 109, 2, 0, 1, 99, 0, 0, 10, 14, 1, 12, 0, 32, 0, 32, 1, 32, 2, 252, 10, 0, 0, 11]);
+
+function safetensorsRanges(path) {
+  const fd = openSync(path, "r");
+  const head = Buffer.alloc(8);
+  readSync(fd, head, 0, 8, 0);
+  const n = Number(head.readBigUInt64LE(0));
+  const text = Buffer.alloc(n);
+  readSync(fd, text, 0, n, 8);
+  closeSync(fd);
+  const h = JSON.parse(text.toString("utf8"));
+  return Object.entries(h).filter(([k]) => k !== "__metadata__").map(([, v]) => [8 + n + v.data_offsets[0], v.data_offsets[1] - v.data_offsets[0]]);
+}
+
+async function run() {
+  if (variant === "omnimodel") {
+    const { open } = await import(pathToFileURL(resolve(ROOT, "dist/bindings/node-index.js")).href);
+    const t0 = performance.now();
+    const m = await open(file, threads ? { threads: Number(threads) } : {});
+    const kept = []; // every array stays alive, as a loaded state dict does
+    for (const t of m.tensors) kept.push(await t.read());
+    await m.close();
+    return [performance.now() - t0, kept.reduce((a, b) => a + b.byteLength, 0)];
+  }
+  if (variant === "fs-fresh") {
+    const t0 = performance.now();
+    const ranges = safetensorsRanges(file);
+    const fd = openSync(file, "r");
+    const kept = [];
+    for (const [off, len] of ranges) {
+      const a = new Uint8Array(len);
+      for (let d = 0; d < len; ) d += readSync(fd, a, d, len - d, off + d);
+      kept.push(a);
+    }
+    closeSync(fd);
+    return [performance.now() - t0, kept.reduce((a, b) => a + b.byteLength, 0)];
+  }
+  if (variant === "wasm-memcpy") {
+    const { m, c } = new WebAssembly.Instance(new WebAssembly.Module(MEMCPY_WASM), {}).exports;
+    m.grow((2 * COPY) >> 16);
+    c(COPY, 0, COPY); // warm: pages touched
+    const t0 = performance.now();
+    for (let done = 0; done < size; done += COPY) c(COPY, 0, Math.min(COPY, size - done));
+    return [performance.now() - t0, size];
+  }
+  if (variant === "native-memcpy") {
+    const a = Buffer.alloc(COPY, 1), b = Buffer.alloc(COPY);
+    a.copy(b);
+    const t0 = performance.now();
+    for (let done = 0; done < size; done += COPY) a.copy(b, 0, 0, Math.min(COPY, size - done));
+    return [performance.now() - t0, size];
+  }
+  throw new Error(`unknown variant ${variant}`);
+}
+
+const [ms, bytes] = await run();
+console.log(JSON.stringify({ seconds: ms / 1000, bytes, maxRssMB: process.resourceUsage().maxRSS / 1024 }));

@@ -90,7 +90,9 @@ class Tensor:
         import numpy as np
 
         dt = dtype or self.dtype
-        buf = bytearray(self.output_byte_length(dtype))
+        # np.empty, not bytearray: no zero-filling pass before the read writes every byte, and
+        # numpy asks the kernel for huge pages on large arrays, so first-touch faults are fewer.
+        buf = np.empty(self.output_byte_length(dtype), dtype=np.uint8)
         self.read_into(buf, dtype)
         npdt = NUMPY_DTYPE.get(dt)
         if dt in ML_DTYPES:
@@ -101,8 +103,8 @@ class Tensor:
             except ImportError:
                 pass
         if npdt is None:
-            return np.frombuffer(buf, dtype="u1")
-        return np.frombuffer(buf, dtype=npdt).reshape(self.shape)
+            return buf
+        return buf.view(npdt).reshape(self.shape)
 
     def strings(self) -> list:
         """The values of a string tensor (dtype STR: NumPy 'U' and 'S' arrays), in C order."""

@@ -42,6 +42,8 @@ export async function createNodePool(model: Model, threads: number, wasmUrl: URL
   if (typeof src.path !== "string" || typeof src.rootDir !== "string") return null;
   const module = await compiledCore(wasmUrl);
   const url = new URL("./node-worker.js", import.meta.url);
-  const workers = Array.from({ length: threads }, () => endpoint(new Worker(url, { workerData: { module, path: src.path, root: src.rootDir, format: options.format ?? model.format, core: options.core } })));
+  // Workers inherit the parent's flags; --input-type (node -e scripts) is refused for a file.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
+  const workers = Array.from({ length: threads }, () => endpoint(new Worker(url, { execArgv, workerData: { module, path: src.path, root: src.rootDir, format: options.format ?? model.format, core: options.core } })));
   return EndpointPool.start(workers, model.source.name);
 }

@@ -5,7 +5,10 @@
 //   fs-fresh       a new Uint8Array per tensor filled by readSync (the limit for fresh arrays)
 //   wasm-memcpy    memory.copy inside a wasm instance, as many bytes as the file has
 //   native-memcpy  Buffer.copy (libc memmove), as many bytes as the file has
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+//   omnimodel-f32  readAll({ dtype: "F32", threads: THREADS }) (a GGUF file: dequantization)
+//   convert        omnimodel convert FILE OUT --dtype F32 --threads THREADS
+//   kernel         the Q4_K kernel alone, one thread, as many blocks as the file has
+import { closeSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
 import { resolve, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -39,6 +42,47 @@ async function run() {
     for (const t of m.tensors) kept.push(await t.read());
     await m.close();
     return [performance.now() - t0, kept.reduce((a, b) => a + b.byteLength, 0)];
+  }
+  if (variant === "omnimodel-f32") {
+    // every tensor dequantized to F32 with readAll (THREADS workers; 1: this thread)
+    const { open } = await import(pathToFileURL(resolve(ROOT, "dist/bindings/node-index.js")).href);
+    const t0 = performance.now();
+    const m = await open(file);
+    const kept = await m.readAll({ dtype: "F32", threads: Number(threads ?? 1) });
+    await m.close();
+    return [performance.now() - t0, kept.reduce((a, b) => a + b.byteLength, 0)];
+  }
+  if (variant === "convert") {
+    // the CLI's convert to an F32 safetensors file (THREADS workers)
+    const out = `${file}.${process.pid}.out.safetensors`;
+    const { main } = await import(pathToFileURL(resolve(ROOT, "dist/ts/cli.js")).href);
+    const t0 = performance.now();
+    // in this process, so maxRSS counts the writer and its pool; the summary line is muted
+    const write = process.stderr.write;
+    process.stderr.write = () => true;
+    const code = await main(["convert", file, out, "--dtype", "F32", "--threads", threads ?? "1"]);
+    process.stderr.write = write;
+    if (code !== 0) throw new Error(`convert exited with ${code}`);
+    const ms = performance.now() - t0;
+    const bytes = statSync(out).size;
+    unlinkSync(out);
+    return [ms, bytes];
+  }
+  if (variant === "kernel") {
+    // the dequantization kernel alone on one thread, through the core's kernel_to_f32 export:
+    // one 4096 x 1024 Q4_K tensor's blocks in wasm memory, dequantized as many times as the file holds
+    const { readFileSync } = await import("node:fs");
+    const e = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(resolve(ROOT, "build/omnimodel.wasm"))), {}).exports;
+    const n = 4096 * 1024;
+    const src = e.alloc((n / 256) * 144) >>> 0, dst = e.alloc(n * 4) >>> 0;
+    const fd = openSync(file, "r");
+    readSync(fd, new Uint8Array(e.memory.buffer, src, (n / 256) * 144), 0, (n / 256) * 144, size - (n / 256) * 144);
+    closeSync(fd);
+    const reps = Math.round(size / ((n / 256) * 144));
+    e.kernel_to_f32(4096 + 12, src, n, dst);
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) e.kernel_to_f32(4096 + 12, src, n, dst);
+    return [performance.now() - t0, reps * n * 4];
   }
   if (variant === "fs-fresh") {
     const t0 = performance.now();

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const rounds = process.argv.includes("--rounds") ? ["--rounds", process.argv[process.argv.indexOf("--rounds") + 1]] : [];
 const runs = [
-  ["bench/pipeline/run.mjs", ...rounds],
+  ["bench/pipeline/run.mjs", "--threads", String(cpus().length), ...rounds],
   ["bench/pipeline/dequant.mjs", ...rounds],
   ["bench/gguf/header-parse.mjs"],
   ["bench/formats/npy-vs-npyjs.mjs"],

@@ -1,7 +1,8 @@
 // One measurement in a fresh process, so peak memory (maxRSS) belongs to that reader alone.
 //   node bench/pipeline/node-reader.mjs VARIANT FILE [THREADS]
 // Prints {"seconds", "bytes", "maxRssMB"} as JSON. Variants:
-//   omnimodel      open the file and read() every tensor into a new typed array (the SDK)
+//   omnimodel      open the file and read() every tensor into a new typed array (the SDK);
+//                  with THREADS, model.readAll({ threads: THREADS }) through the worker pool
 //   fs-fresh       a new Uint8Array per tensor filled by readSync (the limit for fresh arrays)
 //   wasm-memcpy    memory.copy inside a wasm instance, as many bytes as the file has
 //   native-memcpy  Buffer.copy (libc memmove), as many bytes as the file has
@@ -37,9 +38,10 @@ async function run() {
   if (variant === "omnimodel") {
     const { open } = await import(pathToFileURL(resolve(ROOT, "dist/bindings/node-index.js")).href);
     const t0 = performance.now();
-    const m = await open(file, threads ? { threads: Number(threads) } : {});
-    const kept = []; // every array stays alive, as a loaded state dict does
-    for (const t of m.tensors) kept.push(await t.read());
+    const m = await open(file);
+    // every array stays alive, as a loaded state dict does; with THREADS, readAll through the pool
+    const kept = threads ? await m.readAll({ threads: Number(threads) }) : [];
+    if (!threads) for (const t of m.tensors) kept.push(await t.read());
     await m.close();
     return [performance.now() - t0, kept.reduce((a, b) => a + b.byteLength, 0)];
   }

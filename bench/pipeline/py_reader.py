@@ -31,9 +31,9 @@ def run():
     if variant in ("py-omnimodel", "py-omnimodel-npy"):
         import omnimodel
 
-        kw = {"threads": threads} if threads else {}
-        with omnimodel.open(path, **kw) as m:
-            kept = [t.numpy() for t in m.tensor_list]  # all alive, as a loaded state dict
+        with omnimodel.open(path) as m:
+            # all alive, as a loaded state dict; with THREADS, read_all through the thread pool
+            kept = m.read_all(threads=threads) if threads else [t.numpy() for t in m.tensor_list]
             total = sum(a.nbytes for a in kept)
     elif variant == "safetensors":
         from safetensors.numpy import load_file

@@ -6,10 +6,12 @@
 //
 //   node bench/pipeline/run.mjs [--rounds 5] [--file F] [--megabytes 1024] [--python PY] [--threads N]
 //
+// --threads N adds readAll / read_all through the pool of N workers.
+//
 // --python PY adds the CPython readers (omnimodel from python/src, safetensors.numpy.load_file,
 // numpy.fromfile); PY needs numpy and safetensors (bench/pipeline/README.md pins them).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +31,7 @@ const file = arg("--file", join(tmpdir(), `omnimodel-pipeline-${arg("--megabytes
 if (!existsSync(file)) makeSafetensors(file, Number(arg("--megabytes", "1024")));
 
 const node = (variant, extra = []) => () => JSON.parse(execFileSync(process.execPath, [join(HERE, "node-reader.mjs"), variant, file, ...extra], { encoding: "utf8" }));
-const py = (variant) => () => JSON.parse(execFileSync(python, [join(HERE, "py_reader.py"), variant, file], {
+const py = (variant, extra = []) => () => JSON.parse(execFileSync(python, [join(HERE, "py_reader.py"), variant, file, ...extra], {
   encoding: "utf8", env: { ...process.env, PYTHONPATH: join(ROOT, "python", "src"), OMNIMODEL_WASM: join(ROOT, "build", "omnimodel.wasm") },
 }));
 const cat = () => {
@@ -46,11 +48,12 @@ const readers = {
   "Node: new arrays + readSync": node("fs-fresh"),
   "Node: omnimodel read() every tensor": node("omnimodel"),
 };
-if (threads) readers[`Node: omnimodel, threads ${threads}`] = node("omnimodel", [threads]);
+if (threads) readers[`Node: omnimodel readAll, threads ${threads}`] = node("omnimodel", [threads]);
 if (python) {
   readers["CPython: numpy.fromfile per tensor"] = py("np-fromfile");
   readers["CPython: safetensors.numpy.load_file"] = py("safetensors");
   readers["CPython: omnimodel numpy() every tensor"] = py("py-omnimodel");
+  if (threads) readers[`CPython: omnimodel read_all, threads ${threads}`] = py("py-omnimodel", [threads]);
 }
 // ratio rows: [name, numerator, denominator] of times; > 1 means the denominator is faster
 const ratios = [
@@ -63,6 +66,10 @@ if (python) {
   ratios.push(["omnimodel CPython / cat", "CPython: omnimodel numpy() every tensor", "cat FILE > /dev/null"]);
 }
 
+if (threads) {
+  ratios.push([`omnimodel Node threads ${threads} / cat`, `Node: omnimodel readAll, threads ${threads}`, "cat FILE > /dev/null"]);
+  if (python) ratios.push([`safetensors.numpy / omnimodel CPython threads ${threads}`, "CPython: safetensors.numpy.load_file", `CPython: omnimodel read_all, threads ${threads}`]);
+}
 const names = Object.keys(readers);
 const load0 = loadavg();
 for (const n of names) readers[n](); // warm: the file in the page cache, compile caches filled
@@ -71,8 +78,7 @@ for (let r = 0; r < rounds; r++) {
   const order = names.map((_, i) => names[(i + r) % names.length]);
   for (const n of order) samples[n].push(readers[n]());
 }
-const result = summarize({ bench: "read-all", file, bytes: samples[names[0]].length ? undefined : 0, samples, ratios, load: [load0, loadavg()], cores: cpus().length, rounds });
-result.bytes = Number(execFileSync("stat", ["-c", "%s", file], { encoding: "utf8" }));
+const result = { ...summarize({ bench: "read-all", file, samples, ratios, load: [load0, loadavg()], cores: cpus().length, rounds }), bytes: statSync(file).size };
 mkdirSync(join(ROOT, "bench", "out", "pipeline"), { recursive: true });
 writeFileSync(join(ROOT, "bench", "out", "pipeline", "read-all.json"), JSON.stringify(result, null, 2));
 console.log(table(result));

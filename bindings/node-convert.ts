@@ -5,6 +5,7 @@
 import { open, type ModelInput, type OpenOptions } from "../ts/open.js";
 import { planSafetensors, safetensorsChunks, type ConvertDtype, type ConvertProgress, type SkippedTensor } from "../ts/writers/safetensors.js";
 import { checkOutputPath, writeStream } from "../ts/cli/write-stream.js";
+import { withPool } from "../ts/pool/read-all.js";
 
 export interface ConvertOptions extends OpenOptions {
   /** "keep" (default; quantized types become F32), "F32", "F16" or "BF16". */
@@ -25,7 +26,8 @@ export async function convert(input: ModelInput, output: string, options: Conver
   const m = await open(input, options);
   try {
     const plan = planSafetensors(m, options.dtype ?? "keep");
-    await writeStream(output, safetensorsChunks(plan, options.onProgress));
+    // `threads` (an open option): a worker pool reads and converts tensors ahead of the writer
+    await withPool(m, options.threads, (pool) => writeStream(output, safetensorsChunks(plan, options.onProgress, pool)));
     return { tensors: plan.tensors.length, skipped: plan.skipped, bytes: plan.totalBytes };
   } finally {
     await m.close();

@@ -4,6 +4,7 @@
 
 import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { configure } from "../ts/open.js";
 import { OmnimodelError } from "../ts/errors.js";
@@ -30,6 +31,11 @@ export class FileSource implements Source {
 
   get name(): string {
     return this.path;
+  }
+
+  /** The directory siblings may not leave (a pool worker opens the file again with it). */
+  get rootDir(): string {
+    return this.root;
   }
 
   get baseName(): string {
@@ -121,6 +127,8 @@ export function installNodeHost(): void {
   installed = true;
   configure({
     loadWasm: async () => readFile(WASM_URL),
+    cores: () => availableParallelism(),
+    createPool: async (model, threads, options) => (await import("../ts/pool/node-pool.js")).createNodePool(model, threads, WASM_URL, options),
     openString: async (input) => {
       const { init } = await import("../ts/open.js");
       let st;

@@ -64,7 +64,7 @@ export class Tensor implements TensorInfo {
   readonly byteLength: number;
   readonly info?: Record<string, unknown>;
 
-  constructor(private readonly model: Model, private readonly position: number, t: TensorInfo) {
+  constructor(private readonly model: Model, /** Index in model.tensors. */ readonly position: number, t: TensorInfo) {
     this.name = t.name;
     this.dtype = t.dtype;
     this.shape = t.shape.map(Number);
@@ -282,6 +282,8 @@ export class Model implements ModelIndex {
   readonly index: ModelIndex;
   private readonly byName = new Map<string, Tensor>();
   private closed = false;
+  /** The options the model was opened with that pool workers need to open it the same way. */
+  openOptions: { format?: string; core?: Record<string, unknown>; threads?: number } = {};
 
   constructor(readonly core: Core, readonly handle: number, readonly table: SourceTable, index: ModelIndex) {
     this.index = index;
@@ -303,6 +305,17 @@ export class Model implements ModelIndex {
   async openChild(ref: number | string, options: import("./open.js").OpenOptions = {}): Promise<Model> {
     const { openChild } = await import("./open.js");
     return openChild(this, ref, options);
+  }
+
+  /**
+   * Every tensor's values in index order. Local files of 256 MiB or more are read by a pool of
+   * workers, one per core (options.threads chooses; 1 reads on this thread); the bytes are the
+   * same either way.
+   */
+  async readAll(options: ReadOptions & { threads?: number } = {}): Promise<TypedArray[]> {
+    this.assertOpen();
+    const { readAll } = await import("./pool/read-all.js");
+    return readAll(this, options);
   }
 
   /** The tensor with this name (undefined when there is none). */

@@ -6,6 +6,7 @@ import { drive, step, SourceTable } from "./driver.js";
 import { OmnimodelError, errorCodeName } from "./errors.js";
 import { Model, type ModelIndex } from "./model.js";
 import { BytesSource, SliceSource, type Source } from "./source.js";
+import type { TensorPool } from "./pool/pool.js";
 import { BlobSource, UrlSource } from "./web-sources.js";
 
 export type ModelInput = Source | Uint8Array | ArrayBuffer | Blob | URL | string;
@@ -21,11 +22,20 @@ export interface OpenOptions {
   headers?: Record<string, string>;
   /** Extra options passed to the core (bindings/ABI.md, "Options"). */
   core?: Record<string, unknown>;
+  /**
+   * Workers for whole-model reads and conversion (Model.readAll, convert): 1 reads on the calling
+   * thread; unset uses every core for local files of 256 MiB or more.
+   */
+  threads?: number;
 }
 
 interface HostConfig {
   loadWasm?: () => Promise<WasmInput>;
   openString?: (input: string, options: OpenOptions) => Promise<Source>;
+  /** Cores the host may use (ts/pool): without it, everything runs on the calling thread. */
+  cores?: () => number;
+  /** Workers reading the model's tensors (ts/pool/pool.ts), or null when its source cannot be shared. */
+  createPool?: (model: Model, threads: number, options: { format?: string; core?: Record<string, unknown> }) => Promise<TensorPool | null>;
 }
 
 const host: HostConfig = {};
@@ -33,6 +43,11 @@ let corePromise: Promise<Core> | null = null;
 
 export function configure(config: HostConfig): void {
   Object.assign(host, config);
+}
+
+/** The host's pool hooks (ts/pool/read-all.ts). */
+export function poolHost(): Pick<HostConfig, "cores" | "createPool"> {
+  return host;
 }
 
 /**
@@ -93,7 +108,9 @@ export async function openSource(core: Core, source: Source, options: OpenOption
     }
     await drive(core, h, table);
     const index = JSON.parse(core.result(h)) as ModelIndex;
-    return new Model(core, h, table, index);
+    const model = new Model(core, h, table, index);
+    model.openOptions = { format: options.format, core: options.core, threads: options.threads };
+    return model;
   } catch (err) {
     e.job_close(h);
     await table.close();

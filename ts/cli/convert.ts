@@ -4,7 +4,8 @@
 import { open } from "../open.js";
 import { planSafetensors, safetensorsChunks } from "../writers/safetensors.js";
 import { GGUF_WRITE_TYPES } from "../writers/gguf.js";
-import { choiceFlag } from "./args.js";
+import { withPool } from "../pool/read-all.js";
+import { choiceFlag, intFlag } from "./args.js";
 import { convertToGGUF } from "./convert-gguf.js";
 import { err, human } from "./output.js";
 import { checkOutputPath, writeStream } from "./write-stream.js";
@@ -26,10 +27,11 @@ export function progressBar(): (p: { bytesWritten: number; totalBytes: number; i
 export const convertVerb: Verb = {
   name: "convert",
   summary: "write a model as safetensors or GGUF, quantizing if asked (streams, bounded memory)",
-  synopsis: "IN OUT.safetensors [--dtype keep|F32|F16|BF16] | IN OUT.gguf [--type T] [--keep-types]",
+  synopsis: "IN OUT.safetensors [--dtype keep|F32|F16|BF16] [--threads N] | IN OUT.gguf [--type T] [--keep-types]",
   positionals: ["IN", "OUT"],
   options: {
     dtype: { type: "string", valueName: "DTYPE", help: "safetensors: keep (default; quantized types become F32), F32, F16 or BF16" },
+    threads: { type: "string", valueName: "N", help: "safetensors: workers reading and converting tensors (default: every core for files of 256 MiB or more; 1: this thread only)" },
     type: { type: "string", valueName: "T", help: `GGUF: type of the matrices (${GGUF_WRITE_TYPES.join(", ")}); vectors stay F32` },
     "keep-types": { type: "boolean", help: "GGUF: keep every tensor's stored type (the default without --type)" },
   },
@@ -37,12 +39,13 @@ export const convertVerb: Verb = {
     const [input, output] = a.positionals;
     if (output.toLowerCase().endsWith(".gguf")) return convertToGGUF(a, input, output);
     const want = choiceFlag("convert", a, "dtype", ["keep", "F32", "F16", "BF16"] as const) ?? "keep";
+    const threads = intFlag("convert", a, "threads", { min: 1, max: 256 });
     checkOutputPath(output);
     const m = await open(input);
     try {
       const plan = planSafetensors(m, want);
       for (const s of plan.skipped) err(`skipped ${s.name} (${s.dtype}): ${s.reason}`);
-      await writeStream(output, safetensorsChunks(plan, progressBar()));
+      await withPool(m, threads, (pool) => writeStream(output, safetensorsChunks(plan, progressBar(), pool)));
       if (process.stderr.isTTY) process.stderr.write("\n");
       err(`wrote ${output}: ${plan.tensors.length} tensors, ${human(plan.totalBytes)}`);
     } finally {

@@ -5,6 +5,7 @@
 import { DTYPE_CODES } from "../dtypes.js";
 import { OmnimodelError } from "../errors.js";
 import type { Model, Tensor } from "../model.js";
+import { POOL_MAX_TENSOR, type TensorPool } from "../pool/pool.js";
 
 export type ConvertDtype = "keep" | "F32" | "F16" | "BF16";
 
@@ -77,19 +78,54 @@ export interface ConvertProgress {
   totalBytes: number;
 }
 
-/** The bytes of the safetensors file, in order. Memory stays bounded by one window. */
-export async function* safetensorsChunks(plan: SafetensorsPlan, onProgress?: (p: ConvertProgress) => void): AsyncGenerator<Uint8Array> {
+/** Bytes of pooled reads in flight ahead of the writer (at least one tensor always is). */
+const POOL_AHEAD_BYTES = 512 * 1024 * 1024;
+
+/**
+ * The bytes of the safetensors file, in order. Memory stays bounded by one window; with a pool,
+ * by the tensors read ahead (POOL_AHEAD_BYTES), written in order as they arrive.
+ */
+export async function* safetensorsChunks(plan: SafetensorsPlan, onProgress?: (p: ConvertProgress) => void, pool?: TensorPool | null): AsyncGenerator<Uint8Array> {
   let written = plan.header.length;
   yield plan.header;
-  for (let i = 0; i < plan.tensors.length; i++) {
+  const count = plan.tensors.length;
+  const ahead = new Map<number, Promise<Uint8Array>>();
+  let next = 0;
+  let aheadBytes = 0;
+  const usePool = (i: number) => !!pool && plan.tensors[i].byteLength <= POOL_MAX_TENSOR;
+  for (let i = 0; i < count; i++) {
     const p = plan.tensors[i];
+    if (pool) {
+      if (next <= i) next = i;
+      while (next < count && (next === i || aheadBytes + plan.tensors[next].byteLength <= POOL_AHEAD_BYTES) && next < i + 4 * pool.size) {
+        if (usePool(next)) {
+          const q = plan.tensors[next];
+          const r = pool.read(q.tensor.position, q.readAs);
+          r.catch(() => {}); // awaited in order below
+          ahead.set(next, r);
+          aheadBytes += q.byteLength;
+        }
+        next++;
+      }
+    }
+    const r = ahead.get(i);
+    if (r) {
+      const b = await r;
+      ahead.delete(i);
+      aheadBytes -= p.byteLength;
+      if (b.byteLength !== p.byteLength) throw new OmnimodelError("CORRUPT", `tensor "${p.name}" produced ${b.byteLength} bytes, expected ${p.byteLength}`);
+      written += b.byteLength;
+      yield b;
+      onProgress?.({ tensor: p.name, index: i, count, bytesWritten: written, totalBytes: plan.totalBytes });
+      continue;
+    }
     let n = 0;
     for await (const chunk of p.tensor.chunks(p.readAs ? { dtype: p.readAs } : {})) {
       const b = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       n += b.byteLength;
       written += b.byteLength;
       yield b;
-      onProgress?.({ tensor: p.name, index: i, count: plan.tensors.length, bytesWritten: written, totalBytes: plan.totalBytes });
+      onProgress?.({ tensor: p.name, index: i, count, bytesWritten: written, totalBytes: plan.totalBytes });
     }
     if (n !== p.byteLength) throw new OmnimodelError("CORRUPT", `tensor "${p.name}" produced ${n} bytes, expected ${p.byteLength}`);
   }

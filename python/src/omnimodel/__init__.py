@@ -53,11 +53,13 @@ def _to_source(src, name: Optional[str], siblings, headers) -> Source:
 
 
 def open(src, *, format: Optional[str] = None, name: Optional[str] = None, siblings: Optional[Dict[str, Any]] = None,
-         headers: Optional[Dict[str, str]] = None, options: Optional[Dict[str, Any]] = None) -> Model:
+         headers: Optional[Dict[str, str]] = None, options: Optional[Dict[str, Any]] = None, threads: Optional[int] = None) -> Model:
     """Opens a model (a path, a directory, an http(s) URL, bytes, or a Source). Reads only what
-    the index needs. ``siblings`` maps relative paths to bytes for multi-file models given as bytes."""
+    the index needs. ``siblings`` maps relative paths to bytes for multi-file models given as bytes.
+    ``threads``: threads for read_all() and convert (1: this thread; unset: every core for local
+    files of 256 MiB or more)."""
     core = _core()
-    return open_source(core, _to_source(src, name, siblings, headers), format=format, options=options)
+    return open_source(core, _to_source(src, name, siblings, headers), format=format, options=options, threads=threads)
 
 
 def scan(src, **kwargs) -> Dict[str, Any]:
@@ -68,7 +70,7 @@ def scan(src, **kwargs) -> Dict[str, Any]:
 
 def convert(src, dest, dtype: str = "keep", on_progress=None, **kwargs) -> Dict[str, Any]:
     """Writes the model as safetensors to dest (a path or a binary file object), streaming.
-    dtype: "keep", "F32", "F16" or "BF16". Returns {"tensors", "skipped", "bytes"}."""
+    dtype: "keep", "F32", "F16" or "BF16"; threads=N as in open(). Returns {"tensors", "skipped", "bytes"}."""
     from ._convert import plan, write_safetensors
 
     if dtype not in ("keep", "F32", "F16", "BF16"):

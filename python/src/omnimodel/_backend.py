@@ -81,9 +81,13 @@ class Core:
 class WasmtimeCore(Core):
     backend = "wasmtime"
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, compiled=None):
         import wasmtime
 
+        if compiled is not None:  # another instance of an already compiled module (pool threads)
+            self._engine, module = compiled
+            self._init_instance(wasmtime, module)
+            return
         # Cranelift takes seconds to compile the core; wasmtime's own on-disk cache (keyed by
         # the module's hash and wasmtime's version) brings later starts to tens of milliseconds.
         # OMNIMODEL_WASMTIME_CACHE=0 turns it off.
@@ -94,10 +98,20 @@ class WasmtimeCore(Core):
             except Exception:  # no writable cache directory: compile every time
                 config = wasmtime.Config()
         self._engine = wasmtime.Engine(config)
-        self._store = store = wasmtime.Store(self._engine)
         module = wasmtime.Module(self._engine, data)
         if len(module.imports):
             raise OmnimodelError("BAD_ARGUMENT", "omnimodel.wasm must have no imports")
+        self._init_instance(wasmtime, module)
+
+    def new_instance(self) -> "WasmtimeCore":
+        """A second instance of the same module with a store of its own, for another thread:
+        wasmtime-py calls wasm through ctypes, which releases the GIL, so instances in different
+        threads run on different cores."""
+        return WasmtimeCore(b"", (self._engine, self._module))
+
+    def _init_instance(self, wasmtime, module):
+        self._module = module
+        self._store = store = wasmtime.Store(self._engine)
         instance = wasmtime.Instance(store, module, [])
         ex = instance.exports(store)
         self._memory = ex["memory"]

@@ -44,20 +44,53 @@ def _nothing_to_convert(model, skipped):
     return OmnimodelError("UNSUPPORTED", f"nothing to convert: {why}", file=model.source.name)
 
 
-def write_safetensors(model, out, want: str = "keep", on_progress: Optional[Callable[[Dict[str, Any]], None]] = None, planned=None):
-    """Writes the model to out (a binary file object). Memory stays bounded by one window.
-    `planned` is a plan() made earlier (so a caller can refuse before creating the file)."""
+def write_safetensors(model, out, want: str = "keep", on_progress: Optional[Callable[[Dict[str, Any]], None]] = None, planned=None, threads: Optional[int] = None):
+    """Writes the model to out (a binary file object). Memory stays bounded by one window; with
+    several threads (local files), by the tensors read ahead (POOL_AHEAD_BYTES). `planned` is a
+    plan() made earlier (so a caller can refuse before creating the file)."""
+    from ._pool import POOL_MAX_TENSOR, pool_for
+
     p = planned or plan(model, want)
     out.write(p["header"])
     written = len(p["header"])
-    for i, t in enumerate(p["tensors"]):
-        n = 0
-        for chunk in t["tensor"].chunks(t["read_as"]):
-            out.write(chunk)
-            n += len(chunk)
-            written += len(chunk)
-            if on_progress:
-                on_progress({"tensor": t["name"], "index": i, "count": len(p["tensors"]), "bytes_written": written, "total_bytes": p["total_bytes"]})
-        if n != t["byte_length"]:
-            raise OmnimodelError("CORRUPT", f'tensor "{t["name"]}" produced {n} bytes, expected {t["byte_length"]}', file=model.source.name)
-    return {"tensors": len(p["tensors"]), "skipped": p["skipped"], "bytes": written}
+    tensors = p["tensors"]
+    pool = pool_for(model, threads)
+    ahead, nxt, ahead_bytes = {}, 0, 0
+    try:
+        for i, t in enumerate(tensors):
+            if pool is not None:
+                nxt = max(nxt, i)
+                while nxt < len(tensors) and nxt < i + 4 * pool.size and (nxt == i or ahead_bytes + tensors[nxt]["byte_length"] <= POOL_AHEAD_BYTES):
+                    q = tensors[nxt]
+                    if q["byte_length"] <= POOL_MAX_TENSOR:
+                        ahead[nxt] = pool.numpy(q["tensor"]._position, q["read_as"])
+                        ahead_bytes += q["byte_length"]
+                    nxt += 1
+            n = 0
+            if i in ahead:
+                arr = ahead.pop(i).result()
+                ahead_bytes -= t["byte_length"]
+                out.write(arr.reshape(-1).view("u1"))
+                n = arr.nbytes
+                written += n
+                if on_progress:
+                    on_progress({"tensor": t["name"], "index": i, "count": len(tensors), "bytes_written": written, "total_bytes": p["total_bytes"]})
+            else:
+                for chunk in t["tensor"].chunks(t["read_as"]):
+                    out.write(chunk)
+                    n += len(chunk)
+                    written += len(chunk)
+                    if on_progress:
+                        on_progress({"tensor": t["name"], "index": i, "count": len(tensors), "bytes_written": written, "total_bytes": p["total_bytes"]})
+            if n != t["byte_length"]:
+                raise OmnimodelError("CORRUPT", f'tensor "{t["name"]}" produced {n} bytes, expected {t["byte_length"]}', file=model.source.name)
+    finally:
+        if pool is not None:
+            for f in ahead.values():
+                f.cancel()
+            pool.close()
+    return {"tensors": len(tensors), "skipped": p["skipped"], "bytes": written}
+
+
+# Bytes of pooled reads in flight ahead of the writer (at least one tensor always is).
+POOL_AHEAD_BYTES = 512 * 1024 * 1024

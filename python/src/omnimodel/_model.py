@@ -90,7 +90,9 @@ class Tensor:
         import numpy as np
 
         dt = dtype or self.dtype
-        buf = bytearray(self.output_byte_length(dtype))
+        # np.empty, not bytearray: no zero-filling pass before the read writes every byte, and
+        # numpy asks the kernel for huge pages on large arrays, so first-touch faults are fewer.
+        buf = np.empty(self.output_byte_length(dtype), dtype=np.uint8)
         self.read_into(buf, dtype)
         npdt = NUMPY_DTYPE.get(dt)
         if dt in ML_DTYPES:
@@ -101,8 +103,8 @@ class Tensor:
             except ImportError:
                 pass
         if npdt is None:
-            return np.frombuffer(buf, dtype="u1")
-        return np.frombuffer(buf, dtype=npdt).reshape(self.shape)
+            return buf
+        return buf.view(npdt).reshape(self.shape)
 
     def strings(self) -> list:
         """The values of a string tensor (dtype STR: NumPy 'U' and 'S' arrays), in C order."""
@@ -179,6 +181,23 @@ class Model:
         self.tensors = Tensors()
         for t in self.tensor_list:
             self.tensors.setdefault(t.name, t)
+        self._open_options = (None, None, None)  # format, core options, threads: what pool threads need
+
+    def read_all(self, dtype: Optional[str] = None, threads: Optional[int] = None) -> list:
+        """numpy() of every tensor, in index order. Local files of 256 MiB or more are read by one
+        thread per core (threads chooses; 1 reads on this thread); the values are the same."""
+        from ._pool import POOL_MAX_TENSOR, pool_for
+
+        if self._closed:
+            raise OmnimodelError("BAD_ARGUMENT", "the model is closed", file=self.source.name)
+        pool = pool_for(self, threads)
+        if pool is None:
+            return [t.numpy(dtype) for t in self.tensor_list]
+        try:
+            jobs = [pool.numpy(i, dtype) if t.output_byte_length(dtype) <= POOL_MAX_TENSOR else None for i, t in enumerate(self.tensor_list)]
+            return [j.result() if j is not None else self.tensor_list[i].numpy(dtype) for i, j in enumerate(jobs)]
+        finally:
+            pool.close()
 
     def graph(self) -> Dict[str, Any]:
         """The model's graph in the format-neutral shape of `omnimodel graph --format json`:
@@ -320,7 +339,7 @@ class Model:
         self._table.close()
 
 
-def open_source(core: Core, source, format: Optional[str] = None, options: Optional[Dict[str, Any]] = None) -> Model:
+def open_source(core: Core, source, format: Optional[str] = None, options: Optional[Dict[str, Any]] = None, threads: Optional[int] = None) -> Model:
     h = core.index_open(float(source.size))
     if h <= 0:
         raise OmnimodelError("BAD_ARGUMENT", f"cannot index a source of {source.size} bytes", file=source.name)
@@ -336,7 +355,9 @@ def open_source(core: Core, source, format: Optional[str] = None, options: Optio
                 raise OmnimodelError("BAD_ARGUMENT", "the core refused the options", file=source.name)
         drive(core, h, table)
         index = json.loads(core.string(core.job_result(h) & MASK, core.job_result_length(h) & MASK))
-        return Model(core, h, table, index)
+        model = Model(core, h, table, index)
+        model._open_options = (format, options, threads)
+        return model
     except BaseException:
         core.job_close(h)
         table.close()

@@ -41,7 +41,7 @@ def _run(sources: Sources, out: str, engine: str, concurrency: Optional[int], wi
         raise ValueError(f'engine must be "ray" or "local", not {engine!r}')
     if concurrency is not None and concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    out = os.fspath(out)
+    out = os.path.abspath(os.fspath(out))
     os.makedirs(out, exist_ok=True)
     items = read_sources(sources)
     done = done_sources(out)

@@ -1,8 +1,10 @@
 """Two engines for one pipeline: each worker process holds one core and appends the row of every
 file it finishes to its own journal part (`_journal.PartWriter`), so the driver only schedules.
 
-- "ray": `ray.data.from_items(...).map_batches(Scanner, concurrency=N)`, an actor pool; a
-  killed actor is restarted by Ray and its batch retried; rows already journaled stay.
+- "ray": `ray.data.from_items(...).map_batches(Scanner, compute=ActorPoolStrategy(size=N))`,
+  an actor pool; Ray Data restarts a killed actor and retries its batch (its defaults
+  max_restarts=-1, max_task_retries=-1); rows already journaled stay, so at most one batch
+  (BATCH files) per killed actor is scanned twice, and the first row of a source is kept.
 - "local": the same batches in a `concurrent.futures` process pool; a killed worker breaks the
   pool, which is started again for the files not yet journaled (at most `MAX_RESTARTS` times)."""
 
@@ -19,9 +21,12 @@ MAX_RESTARTS = 3
 class Scanner:
     """One per worker process: the core is instantiated once, in the constructor."""
 
-    def __init__(self, out: str, with_index: bool = False):
+    def __init__(self, out: str, with_index: bool = False, cwd: Optional[str] = None):
         from .._backend import core
 
+        # Relative paths in the list mean the driver's folder (a Ray worker starts elsewhere).
+        if cwd and os.path.isdir(cwd):
+            os.chdir(cwd)
         core()
         self.out = out
         self.with_index = with_index
@@ -55,8 +60,8 @@ def run_ray(todo: List[str], out: str, with_index: bool, concurrency: Optional[i
         ray.init()
     n = concurrency or max(1, int(ray.cluster_resources().get("CPU", 1)))
     ds = ray.data.from_items([{"source": s} for s in todo])
-    ds = ds.map_batches(Scanner, fn_constructor_kwargs={"out": out, "with_index": with_index}, batch_size=BATCH,
-                        concurrency=n, num_cpus=1, max_restarts=-1, max_task_retries=-1)
+    ds = ds.map_batches(Scanner, fn_constructor_kwargs={"out": out, "with_index": with_index, "cwd": os.getcwd()}, batch_size=BATCH,
+                        compute=ray.data.ActorPoolStrategy(size=n), num_cpus=1)
     for b in ds.iter_batches(batch_size=None, batch_format="numpy"):
         progress(len(b["source"]), int(b["bytes_fetched"].sum()))
 

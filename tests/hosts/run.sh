@@ -2,8 +2,7 @@
 # Every host suite beyond Node's vitest, called by `npm test` after the build and vitest:
 # CPython (pytest on the built wheel), Pyodide in Node (the same test file, the wheel installed
 # offline), Deno, headless Chromium, workerd (miniflare, and its Queues consumer), the Go and Rust
-# example hosts, each
-# checking the shared conformance list (tests/conformance/facts.json). Needs what
+# example hosts, each checking the shared conformance list (tests/conformance/facts.json). Needs what
 # .ci/install-hosts.sh installs. A missing tool is a failure, not a skip.
 set -uo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# What the host suites (tests/hosts/run.sh) need beyond `npm ci`: Debian's Chromium and Graphviz, the Python
-# packages for the CPython suite and the wheel build, and the Go/Rust example hosts' modules.
+# What the host suites (tests/hosts/run.sh) need beyond `npm ci`: Debian's Chromium and Graphviz, the
+# Python packages for the CPython suite and the wheel build (Ray Data and pyarrow for omnimodel.batch's
+# tests: a local 2-CPU Ray cluster), and the Go/Rust example hosts' modules.
 # deno, pyodide, miniflare (workerd) and playwright-core are npm devDependencies; no browser is
 # ever downloaded. Idempotent: each step is skipped when already satisfied.
 set -euo pipefail
@@ -20,13 +21,14 @@ fi
 
 PY=${PYTHON:-python3}
 # name==version pairs; only the missing or different ones are installed.
-PY_PKGS="wasmtime==49.0.0 pytest==9.2.0 numpy==2.4.6 build==1.3.0 setuptools==80.9.0 wheel==0.45.1"
+PY_PKGS="wasmtime==49.0.0 pytest==9.2.0 numpy==2.4.6 build==1.3.0 setuptools==80.9.0 wheel==0.45.1 ray[data]==2.60.0 pyarrow==26.0.1"
 missing=$("$PY" - $PY_PKGS <<'PYEOF'
 import sys
 from importlib.metadata import version, PackageNotFoundError
 out = []
 for spec in sys.argv[1:]:
     name, want = spec.split("==")
+    name = name.split("[")[0]  # ray[data]: the distribution is "ray"
     try:
         if version(name) != want:
             out.append(spec)

@@ -23,3 +23,5 @@ configure({
 });
 
 export * from "../ts/index.js";
+// One scan row per URL (the columns of `omnimodel scan --from-list`), for queue consumers.
+export { rowFor, COLUMNS as ROW_COLUMNS, type Row } from "../ts/batch/row.js";

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every host suite beyond Node's vitest, called by `npm test` after the build and vitest:
 # CPython (pytest on the built wheel), Pyodide in Node (the same test file, the wheel installed
-# offline), Deno, headless Chromium, workerd (miniflare), the Go and Rust example hosts, each
-# checking the shared conformance list (tests/conformance/facts.json). Needs what
+# offline), Deno, headless Chromium, workerd (miniflare, and its Queues consumer), the Go and Rust
+# example hosts, each checking the shared conformance list (tests/conformance/facts.json). Needs what
 # .ci/install-hosts.sh installs. A missing tool is a failure, not a skip.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,6 +50,7 @@ pyodide() { node tests/hosts/pyodide-run.mjs "$WORK"/wheel/*.whl; }
 deno_suite() { (cd deno && npx --no-install deno test --quiet --allow-read --allow-write --allow-net=127.0.0.1 --allow-env tests/); }
 browser() { node tests/hosts/browser.mjs; }
 workers() { node tests/hosts/workers.mjs; }
+workers_queue() { node tests/hosts/workers-queue.mjs; }
 native() {
   (cd bindings/go && go build -o "$WORK/gohost" .) &&
     cargo build -q --release --manifest-path bindings/rust/Cargo.toml &&
@@ -62,6 +63,7 @@ suite "Pyodide in Node" pyodide
 suite "Deno" deno_suite
 suite "Chromium" browser
 suite "workerd (miniflare)" workers
+suite "workerd Queues consumer" workers_queue
 suite "Go + Rust vs TypeScript" native
 
 echo "=== host suites"

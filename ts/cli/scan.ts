@@ -7,7 +7,8 @@ import { scanPath } from "../scan/walk.js";
 import { toSarif } from "../scan/sarif.js";
 import { renderTable } from "../scan/table.js";
 import { packageVersion } from "../scan/version.js";
-import { boolFlag, choiceFlag, stringFlag, UsageError } from "./args.js";
+import { boolFlag, choiceFlag, intFlag, stringFlag, UsageError } from "./args.js";
+import { batchVerbRun } from "../batch/cli.js";
 import { out } from "./output.js";
 import type { Verb } from "./verb.js";
 
@@ -22,17 +23,28 @@ function sarifBase(target: string, kind: "file" | "directory"): string | undefin
 export const scanVerb: Verb = {
   name: "scan",
   summary: "look for code that would run when the model is loaded",
-  synopsis: "FILE|DIR|URL [--json | --sarif] [--fail-on SEVERITY]",
-  positionals: ["FILE"],
+  synopsis: "FILE|DIR|URL [--json | --sarif] [--fail-on SEVERITY]  |  --from-list LIST --jsonl OUT [--concurrency N]",
+  positionals: ["FILE?"],
   options: {
     json: { type: "boolean", help: "the report as JSON" },
     sarif: { type: "boolean", help: "the report as SARIF 2.1.0" },
     "fail-on": { type: "string", valueName: "SEVERITY", help: "critical, high (default), medium, low or info" },
     format: { type: "string", valueName: "ID", help: "skip detection and read as this format id" },
+    "from-list": { type: "string", valueName: "LIST", help: "scan every path or URL in LIST (one a line), one JSON row each into --jsonl OUT; a rerun skips rows already in OUT" },
+    jsonl: { type: "string", valueName: "OUT", help: "with --from-list: the rows file (appended, resumable)" },
+    concurrency: { type: "string", valueName: "N", help: "with --from-list: files open at once (default 4)" },
+    progress: { type: "boolean", help: "with --from-list: the progress line on stderr even when it is not a terminal" },
   },
   details: "exit status: 0 when every finding is below --fail-on, 1 at or above it, 2 when unreadable",
   async run(a) {
+    const list = stringFlag(a, "from-list");
+    if (list !== undefined || stringFlag(a, "jsonl") !== undefined) {
+      if (a.positionals.length) throw new UsageError("scan", "--from-list takes no FILE");
+      const failOn: Severity = choiceFlag("scan", a, "fail-on", SEVERITIES) ?? "high";
+      return batchVerbRun(list, stringFlag(a, "jsonl"), { concurrency: intFlag("scan", a, "concurrency", { min: 1, max: 256 }), progress: boolFlag(a, "progress"), failOn });
+    }
     const target = a.positionals[0];
+    if (target === undefined) throw new UsageError("scan", "missing FILE");
     if (boolFlag(a, "json") && boolFlag(a, "sarif")) throw new UsageError("scan", "--json and --sarif exclude each other");
     const failOn: Severity = choiceFlag("scan", a, "fail-on", SEVERITIES) ?? "high";
     const report = await scanPath(target, { failOn, format: stringFlag(a, "format") });

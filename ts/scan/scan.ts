@@ -52,7 +52,7 @@ export async function scanInput(input: ModelInput, path: string, size: number, o
 const MAX_CHILD_DEPTH = 4;
 const MAX_CHILDREN = 1000;
 
-async function scanChildren(m: Model, out: ScanFinding[], depth: number): Promise<void> {
+export async function scanChildren(m: Model, out: ScanFinding[], depth: number): Promise<void> {
   if (depth >= MAX_CHILD_DEPTH) return;
   const kids = m.children.slice(0, MAX_CHILDREN);
   for (let i = 0; i < kids.length; i++) {

@@ -1,0 +1,185 @@
+"""One row per input: open it with the core (structure only, nothing runs), keep the findings
+of the file and of the archive members inside it, count what was fetched. The rules are the
+CLI's (`omnimodel scan --json`, ts/scan/scan.ts) so both produce the same row for a file."""
+
+import json
+import os
+import time
+from typing import Any, Dict, List
+
+from .._backend import core as _core
+from .._driver import SourceTable, steps
+from .._errors import OmnimodelError, error_code_name
+from .._model import SEVERITIES, open_source, severity_rank
+from .._sources import FileSource, Source, UrlSource
+
+# The columns, in order; the CLI's `scan --from-list --jsonl` writes the same keys.
+COLUMNS = ["source", "format", "size", "tensors", "parameters", "bytes_fetched", "highest", "findings", "error",
+           "error_message", "seconds"]
+
+MAX_CHILD_DEPTH = 4
+MAX_CHILDREN = 1000
+MAX_CHILD_IN_MEMORY = 1024 * 1024 * 1024
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+
+class CountingSource(Source):
+    """Passes reads through and adds their length to a shared counter (siblings included)."""
+
+    def __init__(self, inner: Source, counter: Counter):
+        self.inner = inner
+        self.counter = counter
+        self.name = inner.name
+        self.size = inner.size
+
+    @property
+    def base_name(self):
+        return self.inner.base_name
+
+    def readinto(self, dest, offset):
+        self.inner.readinto(dest, offset)
+        self.counter.n += len(dest)
+
+    def sibling(self, rel):
+        s = self.inner.sibling(rel)
+        if isinstance(s, UrlSource):
+            self.counter.n += 1  # its one-byte size probe
+        return CountingSource(s, self.counter)
+
+    def close(self):
+        self.inner.close()
+
+
+class SliceSource(Source):
+    """A stored archive member: a byte range of its archive's source."""
+
+    def __init__(self, parent: Source, start: int, size: int, name: str):
+        self.parent, self.start, self.size, self.name = parent, start, size, name
+
+    def readinto(self, dest, offset):
+        if offset + len(dest) > self.size:
+            raise OmnimodelError("IO", f"{len(dest)} bytes at {offset} run past the member's end", file=self.name, offset=offset)
+        self.parent.readinto(dest, self.start + offset)
+
+
+class MemorySource(Source):
+    def __init__(self, data: bytearray, name: str):
+        self._data, self.size, self.name = memoryview(data), len(data), name
+
+    def readinto(self, dest, offset):
+        dest[:] = self._data[offset:offset + len(dest)]
+
+
+def open_child(model, i: int):
+    """The TypeScript SDK's openChild: a stored member is a slice, a compressed one is inflated
+    into memory (at most MAX_CHILD_IN_MEMORY)."""
+    core, child = model._core, model.children[i]
+    name = f"{model.source.name}!{child['name']}"
+    h = core.child_open(model._handle, i)
+    if h <= 0:
+        raise OmnimodelError(error_code_name(-h), f'"{child["name"]}" cannot be opened', file=model.source.name)
+    try:
+        gen = steps(core, h, model._table)
+        first = next(gen, None)
+        if first is not None and first[0] == "copy" and first[3] == child["size"]:
+            src: Source = SliceSource(first[1], first[2], first[3], name)
+        else:
+            if child["size"] > MAX_CHILD_IN_MEMORY:
+                raise OmnimodelError("LIMIT", f'"{child["name"]}" is compressed and larger than the 1 GiB it may take in memory', file=model.source.name)
+            buf = bytearray(child["size"])
+            s = first
+            while s is not None:
+                if s[0] == "output":
+                    _, ptr, n, off = s
+                    buf[off:off + n] = core.read(ptr, n)
+                else:
+                    _, so, soff, n, off = s
+                    so.readinto(memoryview(buf)[off:off + n], soff)
+                s = next(gen, None)
+            src = MemorySource(buf, name)
+    finally:
+        core.job_close(h)
+    return open_source(core, src)
+
+
+def scan_children(model, out: List[Dict[str, Any]], depth: int) -> None:
+    if depth >= MAX_CHILD_DEPTH:
+        return
+    for i, c in enumerate(model.children[:MAX_CHILDREN]):
+        if not c.get("readable") or not c.get("format"):
+            continue
+        try:
+            child = open_child(model, i)
+        except OmnimodelError:
+            continue  # an unreadable member is listed; its own parse error is not a finding
+        with child:
+            for f in child.findings:
+                loc = f.get("location") or ""
+                out.append({**f, "location": f"{c['name']}: {loc}" if loc else c["name"], "message": f"{c['name']}: {f['message']}"})
+            scan_children(child, out, depth + 1)
+
+
+def highest_of(findings) -> str:
+    best = max((severity_rank(f.get("severity", "")) for f in findings), default=0)
+    return SEVERITIES[best - 1] if best else "none"
+
+
+def parameters_of(tensors) -> int:
+    total = 0
+    for t in tensors:
+        n = 1
+        for d in t.get("shape") or []:
+            n *= int(d)
+        total += n
+    return total
+
+
+def to_source(item: str, counter: Counter) -> Source:
+    if item.startswith("http://") or item.startswith("https://"):
+        s: Source = UrlSource(item)
+        counter.n += 1
+    else:
+        if os.path.isdir(item):
+            raise OmnimodelError("BAD_ARGUMENT", "is a directory (list its files)", file=item)
+        s = FileSource(item)
+    return CountingSource(s, counter)
+
+
+def row_for(item: str, with_index: bool = False) -> Dict[str, Any]:
+    """The row for one path or URL; never raises for a bad input (the error is in the row)."""
+    t0 = time.perf_counter()
+    counter = Counter()
+    row: Dict[str, Any] = {"source": item, "format": None, "size": None, "tensors": None, "parameters": None,
+                           "bytes_fetched": 0, "highest": "none", "findings": "[]", "error": None, "error_message": None}
+    index = None
+    try:
+        src = to_source(item, counter)
+        row["size"] = src.size
+        with open_source(_core(), src) as m:
+            findings = list(m.findings)
+            scan_children(m, findings, 0)
+            tensors = m.index.get("tensors") or []
+            row.update(format=m.format, tensors=len(tensors), parameters=parameters_of(tensors),
+                       highest=highest_of(findings), findings=json.dumps(findings, ensure_ascii=False, separators=(",", ":")))
+            index = m.index if with_index else None
+    except OmnimodelError as e:
+        findings = []
+        if e.code == "PATH_VIOLATION":
+            findings = [{"severity": "high", "code": "path-escape", "message": str(e), "location": "",
+                         "impact": "Its loader would read a file outside the model's directory, named by the model file itself."}]
+        row.update(error=e.code, error_message=e.reason, findings=json.dumps(findings, separators=(",", ":")), highest=highest_of(findings))
+    except Exception as e:  # a host-side failure (socket, OS) is still a row, never a lost batch
+        row.update(error="ERROR", error_message=f"{type(e).__name__}: {e}")
+    row["bytes_fetched"] = counter.n
+    row["seconds"] = round(time.perf_counter() - t0, 6)
+    if with_index:
+        row["index"] = json.dumps(index, ensure_ascii=False, separators=(",", ":")) if index is not None else None
+    return row
+
+
+def rows_for(items, with_index: bool = False) -> List[Dict[str, Any]]:
+    return [row_for(i, with_index) for i in items]

@@ -1,0 +1,39 @@
+// modelGraph: the graph of any model, from its index. Formats that record a graph get it in the
+// common vocabulary (types.ts); the others get the block view derived from tensor names, so every
+// model has a picture. Pure functions of the index: they run in a worker, in Node, or anywhere
+// the index JSON is.
+
+import { blockGraph } from "./formats/blocks.js";
+import { onnxGraph } from "./formats/onnx.js";
+import type { Graph, GraphSource } from "./types.js";
+
+type FormatBuilder = (src: GraphSource) => Graph | null;
+
+const BUILDERS: Record<string, FormatBuilder> = {
+  onnx: onnxGraph,
+};
+
+/** The graph of a model (a Model, or an index as `inspect --json` prints it). */
+export function modelGraph(model: GraphSource): Graph {
+  const build = BUILDERS[model.format];
+  const g = build ? build(model) : null;
+  return g ?? blockGraph(model);
+}
+
+/** Every graph in the tree, depth first (the top graph first). */
+export function allGraphs(g: Graph): Graph[] {
+  const out: Graph[] = [];
+  const walk = (x: Graph) => {
+    out.push(x);
+    for (const s of x.subgraphs) walk(s);
+  };
+  walk(g);
+  return out;
+}
+
+/** Op counts of one graph (op nodes only), most frequent first. */
+export function opCounts(g: Graph): [string, number][] {
+  const m = new Map<string, number>();
+  for (const n of g.nodes) if (n.kind === "op" || n.kind === "block") m.set(n.op, (m.get(n.op) ?? 0) + 1);
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}

@@ -1,24 +1,11 @@
-// A format-neutral graph from a model's index, and a layered layout of it, small enough to run
-// on 100k nodes in well under a second: longest-path layers, one barycenter sweep for the order
-// within a layer, positions packed around the parents' mean.
+// The page's own graph builders for TensorFlow and Keras indexes, and a layered layout small
+// enough to run on 100k nodes in well under a second (longest-path layers, one barycenter sweep
+// for the order within a layer, positions packed around the parents' mean). Used where the
+// shared graph module (ts/graph) has no builder or layout yet.
 
 import type { Model } from "../model.js";
 
-export interface GraphNode {
-  id: string; name: string; op: string; attributes: Record<string, unknown>;
-  inputs: string[]; outputs: string[]; weights: string[]; subgraphs: string[];
-  kind: "op" | "input" | "output" | "block"; count?: number;
-}
-export interface GraphEdge { from: string; to: string; tensor: string; shape?: (number | string)[]; dtype?: string }
-export interface Graph {
-  id: string; name: string; format: string; kind: "graph" | "blocks";
-  nodes: GraphNode[]; edges: GraphEdge[]; inputs: string[]; outputs: string[]; subgraphs: Graph[];
-}
-export interface Layout {
-  width: number; height: number;
-  nodes: { id: string; x: number; y: number; w: number; h: number }[];
-  edges: { from: string; to: string; points: number[] }[];
-}
+import type { Graph, GraphNode, Layout } from "../graph/types.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -120,7 +107,7 @@ function blockGraph(model: Model): Graph {
   return out;
 }
 
-export function modelGraph(model: Model): Graph {
+export function fallbackGraph(model: Model): Graph {
   const g = model.graph;
   const names = model.tensors.map((t) => t.name);
   if (isObj(g)) {

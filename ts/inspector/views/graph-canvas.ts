@@ -35,7 +35,9 @@ export class GraphCanvas {
   constructor(private v: GraphView, private on: GraphCanvasEvents) {
     this.canvas = h("canvas", { class: "graph-canvas", tabindex: 0, role: "img", "aria-label": `graph of ${v.ops.length} nodes; drag to pan, wheel to zoom, click a node for its details` });
     this.ctx = this.canvas.getContext("2d")!;
-    this.element = h("div", { class: "graph-stage", "data-nodes": v.ops.length, "data-edges": v.edgeFrom.length }, this.canvas);
+    let ops = 0;
+    for (let i = 0; i < v.kinds.length; i++) if (v.kinds[i] === KIND.op || v.kinds[i] === KIND.block) ops++;
+    this.element = h("div", { class: "graph-stage", "data-kind": v.kind, "data-nodes": v.ops.length, "data-ops": ops, "data-edges": v.edgeFrom.length, "data-clusters": v.clusters.length }, this.canvas);
     this.colors = v.ops.map((op, i) => (v.kinds[i] === KIND.input ? "#2e9e5b" : v.kinds[i] === KIND.output ? "#c2255c" : hue(op)));
     // each edge's bounding box, so culling an edge is four comparisons
     const m = v.edgeFrom.length;
@@ -295,6 +297,7 @@ export class GraphCanvas {
     d.drawnEdges = String(drawnEdges);
     d.lod = ["boxes", "ops", "labels"][lod];
     d.scale = s.toPrecision(3);
+    d.view = `${this.tx.toFixed(1)},${this.ty.toFixed(1)},${s}`;
   }
 
   private edgeLabels(x0: number, y0: number, x1: number, y1: number): void {

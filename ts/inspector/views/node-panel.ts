@@ -25,9 +25,21 @@ function ends(label: string, list: GraphEnd[], a: NodePanelActions): HTMLElement
   );
 }
 
+/** Attributes as key: value rows; lists of plain values inline, anything nested as a tree. */
+function attributeRows(attrs: Record<string, unknown>): HTMLElement {
+  const keys = Object.keys(attrs);
+  if (!keys.length) return h("p", { class: "muted" }, "No attributes.");
+  const plain = (v: unknown) => v === null || ["string", "number", "boolean"].includes(typeof v);
+  return h("dl", { class: "attr-grid" }, ...keys.flatMap((k) => {
+    const v = attrs[k];
+    const text = plain(v) ? String(v) : Array.isArray(v) && v.length <= 64 && v.every(plain) ? `[${v.join(", ")}]` : null;
+    return [h("dt", { class: "mono" }, k), h("dd", { class: "mono", "data-attr": k }, text ?? renderTree(v, k))];
+  }));
+}
+
 export function renderNodeDetail(d: GraphNodeDetail, a: NodePanelActions): HTMLElement {
   const n = d.node;
-  const attrs = Object.keys(n.attributes).length ? renderTree(n.attributes, "attributes") : h("p", { class: "muted" }, "No attributes.");
+  const attrs = attributeRows(n.attributes);
   return h("div", { class: "node-detail", "data-node": d.index, "data-op": n.op },
     h("h3", { class: "mono", title: n.name }, n.op, n.name ? h("span", { class: "muted" }, `  ${n.name}`) : null),
     n.count ? h("p", { class: "muted" }, `${n.count} repeated blocks`) : null,

@@ -4,13 +4,21 @@
 // the index JSON is.
 
 import { blockGraph } from "./formats/blocks.js";
+import { kerasGraph } from "./formats/keras.js";
 import { onnxGraph } from "./formats/onnx.js";
+import { tfGraph } from "./formats/tf.js";
+import { torchscriptGraph } from "./formats/torchscript.js";
 import type { Graph, GraphSource } from "./types.js";
 
 type FormatBuilder = (src: GraphSource) => Graph | null;
 
 const BUILDERS: Record<string, FormatBuilder> = {
   onnx: onnxGraph,
+  "tf-graphdef": tfGraph,
+  "tf-savedmodel": tfGraph,
+  tfjs: tfGraph,
+  keras: kerasGraph,
+  torchscript: torchscriptGraph,
 };
 
 /** The graph of a model (a Model, or an index as `inspect --json` prints it). */

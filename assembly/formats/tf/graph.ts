@@ -221,17 +221,30 @@ export class TfParser {
       }
       const nodes = fm.all(3);
       const ops = new Array<string>();
+      const body = new JArr();
       for (let k = 0; k < nodes.length; k++) {
         const n = this.node(nodes[k], "function " + fname, false);
         if (n === null) return null;
         const op = n.getStr("op")!;
         if (!ops.includes(op)) ops.push(op);
+        body.push(n);
       }
       ops.sort();
       o.setInt("node_count", nodes.length);
       const oa = new JArr();
       for (let k = 0; k < ops.length; k++) oa.push(new JStr(ops[k]));
       o.set("ops", oa);
+      // The body, so the function can be drawn: its nodes and which node output each output
+      // argument returns (FunctionDef.ret, "node:arg:index").
+      o.set("nodes", body);
+      const ret = new JObj();
+      const rl = fm.all(4);
+      for (let k = 0; k < rl.length; k++) {
+        const em = this.sub(rl[k], "FunctionDef.ret entry");
+        if (em === null) return null;
+        ret.setStr(em.str(1), em.str(2));
+      }
+      o.set("ret", ret);
       out.push(o);
     }
     return out;

@@ -75,7 +75,7 @@ export class TfjsFormat extends FormatModule {
     const cb = o.get("convertedBy");
     if (cb !== null) meta.set("convertedBy", cb);
     const topo = o.get("modelTopology");
-    if (topo !== null) summarizeTopology(topo, meta, idx.findings);
+    if (topo !== null) idx.graph = summarizeTopology(topo, meta, idx.findings);
     const udm = o.get("userDefinedMetadata");
     if (udm !== null) meta.set("userDefinedMetadata", udm);
     const sig = o.get("signature");
@@ -252,26 +252,39 @@ function byteAt(ctx: Context, shards: Shard[], at: u64): i32 {
 }
 
 // Layers models: Keras JSON (class names; Lambda layers are code). Graph models: a GraphDef as
-// JSON (op names).
-function summarizeTopology(topo: JValue, meta: JObj, findings: Finding[]): void {
+// JSON (op names), returned as the index graph in the GraphDef vocabulary ({nodes: [{name, op,
+// inputs, attrs}]}) so it is drawn like a TensorFlow graph.
+function summarizeTopology(topo: JValue, meta: JObj, findings: Finding[]): JValue | null {
   const o = topo.asObj();
-  if (o === null) return;
+  if (o === null) return null;
   const nodes = o.getArr("node");
   if (nodes !== null) {
     meta.setStr("topology_kind", "graph (GraphDef as JSON)");
     const ops = new Array<string>();
+    const gn = new JArr();
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes.at(i).asObj();
       if (n === null) continue;
       const op = n.getStr("op");
       if (op !== null && !ops.includes(op)) ops.push(op);
+      const g = new JObj();
+      const name = n.getStr("name");
+      g.setStr("name", name !== null ? name : "");
+      g.setStr("op", op !== null ? op : "");
+      const ins = n.getArr("input");
+      g.set("inputs", ins !== null ? ins : new JArr());
+      const attr = n.get("attr");
+      g.set("attrs", attr !== null ? attr : new JObj());
+      gn.push(g);
     }
     ops.sort();
     const a = new JArr();
     for (let i = 0; i < ops.length; i++) a.push(new JStr(ops[i]));
     meta.set("ops", a);
     meta.setInt("node_count", nodes.length);
-    return;
+    const graph = new JObj();
+    graph.set("nodes", gn);
+    return graph;
   }
   const cls = o.getStr("class_name");
   if (cls !== null) {
@@ -285,6 +298,7 @@ function summarizeTopology(topo: JValue, meta: JObj, findings: Finding[]): void 
     for (let i = 0; i < layers.length; i++) a.push(new JStr(layers[i]));
     meta.set("layer_classes", a);
   }
+  return null;
 }
 
 function collectLayers(v: JValue, out: string[], depth: i32, findings: Finding[]): void {

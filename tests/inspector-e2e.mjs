@@ -583,6 +583,16 @@ describe("inspector page in headless Chromium", () => {
       assert.deepEqual(Object.fromEntries(ops), want);
       const inputs = model.graph.nodes.filter((n) => n.class === "InputLayer").length;
       assert.match(await page.textContent("#graph .io-lists"), new RegExp(`Inputs \\(${inputs}\\)`));
+      // inputs and outputs by layer name (":k" for a layer's k-th output), not as [layer, node, tensor] arrays
+      const io = await page.$$eval("#graph .io", (divs) => divs.map((d) => [...d.querySelectorAll("li")].map((li) => li.textContent)));
+      assert.deepEqual(io[0], model.graph.inputs.map((r) => r[0]));
+      assert.deepEqual(io[1], model.graph.outputs.map((r) => (r[2] ? `${r[0]}:${r[2]}` : r[0])));
+      // group by prefix splits Keras weight paths on "/"
+      await page.selectOption("select[aria-label='group by name prefix']", "2");
+      const groups = await page.$$eval("tr.group", (trs) => trs.map((tr) => tr.dataset.prefix));
+      const prefixes = [...new Set(model.tensors.map((t) => t.name.split("/").slice(0, 2).join("/")))];
+      assert.ok(prefixes.length > 1 && prefixes.every((p) => p.includes("/")));
+      assert.deepEqual([...groups].sort(), prefixes.sort());
       await shot(page, "keras");
       assert.deepEqual(page.errors, []);
     } finally {
@@ -702,9 +712,10 @@ describe("inspector page in headless Chromium", () => {
         const nodes = c.name === "keras" ? model.graph.nodes : model.graph.meta_graphs[0].nodes;
         const opOf = (n) => n.class ?? n.op;
         if (c.name === "keras") {
-          assert.equal(Number(g.ops), nodes.filter((n) => n.class !== "InputLayer").length);
-          // edges: one per (layer, input layer) pair
-          assert.equal(Number(g.edges), nodes.reduce((a, n) => a + n.inputs.length, 0));
+          assert.equal(Number(g.ops), nodes.length);
+          // edges: one per (layer, input layer) pair, and one to each output node (one per layer)
+          const outs = new Set(model.graph.outputs.map((o) => o[0]));
+          assert.equal(Number(g.edges), nodes.reduce((a, n) => a + n.inputs.length, 0) + outs.size);
         } else assert.ok(Number(g.nodes) >= nodes.length, `${g.nodes} nodes drawn for ${nodes.length}`);
         assert.ok((await graphInk(page)) > 2000);
         const target = nodes.find((n) => n.inputs.length > 0);
@@ -796,11 +807,13 @@ describe("inspector page in headless Chromium", () => {
         await page.waitForFunction(() => document.getElementById("engine")?.textContent?.startsWith("core ready"));
         await dropFiles(page, [{ path: c.path, name: c.name }]);
         await waitOpened(page);
-        const shown = await page.$$eval("#findings li.finding", (lis) => lis.map((li) => ({ severity: li.dataset.severity, code: li.dataset.code, message: li.querySelector(".msg").textContent })));
-        const want = model.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message }));
+        const shown = await page.$$eval("#findings li.finding", (lis) => lis.map((li) => ({ severity: li.dataset.severity, code: li.dataset.code, message: li.querySelector(".msg").textContent, impact: li.querySelector(".impact")?.textContent ?? null })));
+        // the impact sentence is shown when it says more than the message
+        const want = model.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, impact: f.impact && f.impact !== f.message ? f.impact : null }));
         assert.deepEqual([...shown].sort((a, b) => (a.code + a.message < b.code + b.message ? -1 : 1)), [...want].sort((a, b) => (a.code + a.message < b.code + b.message ? -1 : 1)));
         // the most severe comes first
         assert.equal(shown[0].severity, c.severity);
+        if (c.severity === "critical") assert.match(shown[0].impact, /would import os\.system/);
         await shot(page, `findings-${c.severity}`);
       } finally {
         await model.close();

@@ -282,7 +282,8 @@ export class GraphCanvas {
           ctx.fillText(fitText(ctx, op, bw - 12), x + 9, y + bh / 2);
         }
       }
-      if (lod === 2 && drawnEdges < 600) this.edgeLabels(x0, y0, x1, y1);
+      // block-view edges only say "next block": no labels there
+      if (lod === 2 && drawnEdges < 600 && v.kind === "graph") this.edgeLabels(x0, y0, x1, y1);
     }
     if (this.selected >= 0) {
       const i = this.selected;

@@ -48,7 +48,10 @@ export class GraphPanel {
     this.stage.appendChild(this.canvas.element);
     this.canvas.initialView();
     const what = v.kind === "blocks" ? "blocks derived from tensor names (this format stores no graph)" : "nodes";
-    this.info.textContent = `${count(v.ops.length)} ${what}, ${count(v.edgeFrom.length)} edges · layout ${v.millis.layout.toFixed(0)} ms in the worker · drag to pan, wheel to zoom, double-click a node with ▸ to expand its subgraphs`;
+    const edges = v.edgeFrom.length === 1 ? "1 edge" : `${count(v.edgeFrom.length)} edges`;
+    this.info.textContent = `${count(v.ops.length)} ${what}, ${edges} · graph built in ${v.millis.build.toFixed(0)} ms and laid out in ${v.millis.layout.toFixed(0)} ms in the worker · drag to pan, wheel to zoom, double-click a node with ▸ to expand its subgraphs`;
+    this.canvas.element.dataset.buildMs = v.millis.build.toFixed(0);
+    this.canvas.element.dataset.layoutMs = v.millis.layout.toFixed(0);
   }
 
   failed(message: string): void {

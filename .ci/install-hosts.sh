@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the host suites (tests/hosts/run.sh) need beyond `npm ci`: Debian's Chromium, the Python
+# What the host suites (tests/hosts/run.sh) need beyond `npm ci`: Debian's Chromium and Graphviz, the Python
 # packages for the CPython suite and the wheel build, and the Go/Rust example hosts' modules.
 # deno, pyodide, miniflare (workerd) and playwright-core are npm devDependencies; no browser is
 # ever downloaded. Idempotent: each step is skipped when already satisfied.
@@ -10,6 +10,12 @@ export DEBIAN_FRONTEND=noninteractive
 if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
+# Graphviz's `dot` checks that `omnimodel graph --format dot` is valid DOT (tests/graph-layout.test.ts).
+if ! command -v dot >/dev/null 2>&1; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends graphviz >/dev/null
 fi
 
 PY=${PYTHON:-python3}

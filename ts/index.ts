@@ -9,3 +9,4 @@ export { planSafetensors, safetensorsChunks, type ConvertDtype, type Safetensors
 export { npyHeader, npyForTensor } from "./writers/npy.js";
 export { arrayFor, DTYPE_CODES, type TypedArray } from "./dtypes.js";
 export { Core, type WasmInput } from "./core.js";
+export { graph, modelGraph, allGraphs, opCounts, layoutGraph, graphToSvg, graphToDot, graphToMermaid, type Graph, type GraphNode, type GraphEdge, type Layout, type LayoutOptions } from "./graph/index.js";

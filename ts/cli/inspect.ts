@@ -5,6 +5,8 @@ import { severityRank, type Finding, type Model } from "../model.js";
 import { boolFlag, stringFlag } from "./args.js";
 import { human, out } from "./output.js";
 import type { Verb } from "./verb.js";
+import { graph } from "../graph/index.js";
+import { graphSummary } from "../graph/summary.js";
 
 function shortValue(v: unknown): string {
   const s = typeof v === "string" ? v : JSON.stringify(v);
@@ -22,7 +24,7 @@ export function printFindings(findings: Finding[]): void {
   for (const f of sorted) out(`  [${f.severity.toUpperCase()}] ${f.code}: ${f.message}${f.location ? `  (${f.location})` : ""}`);
 }
 
-function printModel(m: Model, file: string): void {
+async function printModel(m: Model, file: string): Promise<void> {
   out(`${file}`);
   out(`format: ${m.format}${m.formatVersion ? ` (${m.formatVersion})` : ""}`);
   printFindings(m.findings);
@@ -40,6 +42,9 @@ function printModel(m: Model, file: string): void {
     for (const [k, v] of meta.slice(0, 60)) out(`  ${k}: ${shortValue(v)}`);
     if (meta.length > 60) out(`  ... ${meta.length - 60} more (use --json for all)`);
   }
+  // The summary is a convenience: a member model that cannot be opened must not fail inspect.
+  const g = await graph(m).catch(() => null);
+  if (g) for (const line of graphSummary(g)) out(line);
   if (m.children.length) {
     out(`children (${m.children.length}):`);
     for (const c of m.children.slice(0, 50)) out(`  ${c.name}${c.format ? ` (${c.format})` : ""}  ${human(c.size)}`);
@@ -60,7 +65,7 @@ export const inspectVerb: Verb = {
     const m = await open(file, { format: stringFlag(a, "format") });
     try {
       if (boolFlag(a, "json")) out(JSON.stringify(m.index));
-      else printModel(m, file);
+      else await printModel(m, file);
     } finally {
       await m.close();
     }

@@ -7,11 +7,13 @@ import { dumpVerb } from "./dump.js";
 import { convertVerb } from "./convert.js";
 import { scanVerb } from "./scan.js";
 import { serveVerb } from "./serve.js";
+import { graphVerb } from "./graph.js";
 
 export const VERBS: Verb[] = [
   inspectVerb,
   dumpVerb,
   convertVerb,
   scanVerb,
+  graphVerb,
   serveVerb,
 ];

@@ -93,11 +93,7 @@ export class GraphBuilder {
       inputNode(v.name, false);
     }
     const edges: GraphEdge[] = [];
-    const seen = new Set<string>();
     const edge = (from: string, to: string, tensor: string) => {
-      const key = `${from}\u0000${to}\u0000${tensor}`;
-      if (seen.has(key)) return;
-      seen.add(key);
       const e: GraphEdge = { from, to, tensor };
       const vi = this.info.get(tensor);
       if (vi?.shape) e.shape = vi.shape;
@@ -105,8 +101,10 @@ export class GraphBuilder {
       edges.push(e);
     };
     for (const n of ops) {
-      for (const t of n.inputs) {
+      for (let i = 0; i < n.inputs.length; i++) {
+        const t = n.inputs[i];
         if (!t) continue; // ONNX: an omitted optional input
+        if (n.inputs.indexOf(t) < i) continue; // Add(x, x): one edge
         if (weights.has(t) && !this.producer.has(t)) {
           if (!n.weights.includes(t)) n.weights.push(t);
           continue;
@@ -116,7 +114,10 @@ export class GraphBuilder {
       }
     }
     const outputNodes: GraphNode[] = [];
+    const outNames = new Set<string>();
     for (const v of outputs) {
+      if (outNames.has(v.name)) continue;
+      outNames.add(v.name);
       this.describe(v);
       const n: GraphNode = { id: this.nodeId(`out:${v.name}`), name: v.name, op: "Output", attributes: {}, inputs: [v.name], outputs: [], weights: [], subgraphs: [], kind: "output" };
       outputNodes.push(n);
@@ -131,7 +132,7 @@ export class GraphBuilder {
       nodes: [...inputNodes, ...ops, ...outputNodes],
       edges,
       inputs: graphInputs,
-      outputs: outputs.map((v) => v.name),
+      outputs: [...outNames],
       subgraphs: this.subgraphs,
     };
   }

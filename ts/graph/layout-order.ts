@@ -27,13 +27,16 @@ export function crossings(layers: Int32Array[], pos: Int32Array, segFrom: Int32A
     codes[fill[l]++] = pos[segFrom[s]] * below + pos[segTo[s]];
   }
   let total = 0;
+  let widest = 0;
+  for (let l = 0; l < L; l++) widest = Math.max(widest, layers[l].length);
+  const tree = new Int32Array(widest + 1);
   for (let l = 0; l + 1 < L; l++) {
     const a = start[l];
     const b = start[l + 1];
     if (b - a < 2) continue;
     const part = codes.subarray(a, b).sort();
     const size = layers[l + 1].length;
-    const tree = new Int32Array(size + 1);
+    tree.fill(0, 0, size + 1);
     let inserted = 0;
     for (let k = 0; k < part.length; k++) {
       const south = part[k] % size;
@@ -103,6 +106,22 @@ export function orderLayers(total: number, L: number, lay: Int32Array, key: Floa
 /** Sorts node ids by `k`, ties by `tie` (the current position), stably. */
 function sortBy(layer: Int32Array, k: ArrayLike<number>, tie?: ArrayLike<number>): void {
   if (layer.length < 2) return;
+  if (layer.length <= 16) {
+    // most layers of deep graphs are narrow: insertion sort, no allocation
+    for (let i = 1; i < layer.length; i++) {
+      const v = layer[i];
+      let j = i - 1;
+      while (j >= 0) {
+        const u = layer[j];
+        const d = k[u] - k[v] || (tie ? tie[u] - tie[v] : u - v);
+        if (d <= 0) break;
+        layer[j + 1] = u;
+        j--;
+      }
+      layer[j + 1] = v;
+    }
+    return;
+  }
   const arr = Array.from(layer);
   arr.sort(tie ? (a, b) => k[a] - k[b] || tie[a] - tie[b] : (a, b) => k[a] - k[b] || a - b);
   layer.set(arr);

@@ -36,28 +36,48 @@ export function layoutGraph(g: Graph, opts: LayoutOptions = {}): Layout {
   for (let i = 0; i < n; i++) index.set(g.nodes[i].id, i);
   const w = new Float64Array(n);
   const h = new Float64Array(n);
-  for (let i = 0; i < n; i++) [w[i], h[i]] = size(g.nodes[i]);
+  for (let i = 0; i < n; i++) {
+    const wh = size(g.nodes[i]);
+    w[i] = wh[0];
+    h[i] = wh[1];
+  }
 
-  // Unique oriented pairs (u above v); edges map onto them.
+  // Unique (from, to) pairs; edges map onto them. Edges are bucketed by source so a repeated
+  // pair is found with a stamp per target (no hash map over 10^5+ numeric keys).
   const m0 = g.edges.length;
   const edgePair = new Int32Array(m0).fill(-1);
   const edgeRev = new Uint8Array(m0);
-  const pairKey = new Map<number, number>();
-  const pu: number[] = [];
-  const pv: number[] = [];
+  const ea = new Int32Array(m0).fill(-1);
+  const eb = new Int32Array(m0);
+  const bucket = new Int32Array(n + 1);
   for (let e = 0; e < m0; e++) {
     const a = index.get(g.edges[e].from);
     const b = index.get(g.edges[e].to);
     if (a === undefined || b === undefined || a === b) continue;
-    const key = a * n + b;
-    let p = pairKey.get(key);
-    if (p === undefined) {
-      p = pu.length;
-      pairKey.set(key, p);
-      pu.push(a);
-      pv.push(b);
+    ea[e] = a;
+    eb[e] = b;
+    bucket[a + 1]++;
+  }
+  for (let i = 0; i < n; i++) bucket[i + 1] += bucket[i];
+  const fillB = bucket.slice(0, n);
+  const bySource = new Int32Array(bucket[n]);
+  for (let e = 0; e < m0; e++) if (ea[e] >= 0) bySource[fillB[ea[e]]++] = e;
+  const stamp = new Int32Array(n).fill(-1);
+  const pairOf = new Int32Array(n);
+  const pu: number[] = [];
+  const pv: number[] = [];
+  for (let a = 0; a < n; a++) {
+    for (let k = bucket[a]; k < bucket[a + 1]; k++) {
+      const e = bySource[k];
+      const b = eb[e];
+      if (stamp[b] !== a) {
+        stamp[b] = a;
+        pairOf[b] = pu.length;
+        pu.push(a);
+        pv.push(b);
+      }
+      edgePair[e] = pairOf[b];
     }
-    edgePair[e] = p;
   }
   const pairs = pu.length;
   const rev = breakCycles(n, pu, pv);
@@ -109,7 +129,9 @@ export function layoutGraph(g: Graph, opts: LayoutOptions = {}): Layout {
   let layers = 0;
   for (let i = 0; i < total; i++) if (lay[i] + 1 > layers) layers = lay[i] + 1;
 
-  const order = orderLayers(total, layers, lay, key, Int32Array.from(segFrom), Int32Array.from(segTo), opts.sweeps ?? (total < 20000 ? 8 : 4));
+  const sf = new Int32Array(segFrom);
+  const st = new Int32Array(segTo);
+  const order = orderLayers(total, layers, lay, key, sf, st, opts.sweeps ?? (total < 20000 ? 8 : 4));
   void crossings; // exported for tests and benchmarks
 
   // y: one band per layer, as tall as its tallest box.
@@ -119,7 +141,7 @@ export function layoutGraph(g: Graph, opts: LayoutOptions = {}): Layout {
   for (let l = 1; l < layers; l++) bandY[l] = bandY[l - 1] + bandH[l - 1] + rankSep;
   const ww = new Float64Array(total);
   ww.set(w);
-  const cx = placeLayer(order, total, Int32Array.from(segFrom), Int32Array.from(segTo), ww, nodeSep, n);
+  const cx = placeLayer(order, total, sf, st, ww, nodeSep, n);
 
   let minX = Infinity;
   let maxX = -Infinity;

@@ -158,13 +158,20 @@ class Model:
         self.format: str = index["format"]
         self.format_version = index.get("formatVersion")
         self.metadata: Dict[str, Any] = index.get("metadata") or {}
-        self.graph = index.get("graph")
         self.findings: List[Dict[str, Any]] = index.get("findings") or []
         self.children: List[Dict[str, Any]] = index.get("children") or []
         self.tensor_list = [Tensor(self, i, t) for i, t in enumerate(index.get("tensors") or [])]
         self.tensors = Tensors()
         for t in self.tensor_list:
             self.tensors.setdefault(t.name, t)
+
+    def graph(self) -> Dict[str, Any]:
+        """The model's graph in the format-neutral shape of `omnimodel graph --format json`:
+        {id, name, format, kind, nodes, edges, inputs, outputs, subgraphs}. Files without a graph
+        give the block view (kind "blocks") from tensor names. The index's own graph, as the
+        format wrote it, stays in `index["graph"]`."""
+        from ._graph import model_graph
+        return model_graph(self.index)
 
     def __repr__(self):
         return f"Model({self.format}, {len(self.tensor_list)} tensors, {self.source.name!r})"

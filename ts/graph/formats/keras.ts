@@ -86,6 +86,7 @@ export function kerasGraph(src: GraphSource): Graph | null {
   const build = (container: string, id: string, prefix: string, ins: string[], outs: string[], depth: number): Graph => {
     const b = new GraphBuilder(id, container || str(src.metadata?.model_class, "model"), src.format, prefix);
     const members = children.get(container) ?? [];
+    const containerClass = container ? layers.find((l) => l.path === container)?.cls : str(src.metadata?.model_class);
     const full = (name: string) => (container ? `${container}/${name}` : name);
     const sequential = members.every((l) => !l.inputs.length || l.cls === "InputLayer") && members.length > 1;
     members.forEach((l, i) => {
@@ -99,7 +100,9 @@ export function kerasGraph(src: GraphSource): Graph | null {
       let inputs = l.inputs.map(full);
       if (sequential && i > 0 && !inputs.length) inputs = [members[i - 1].path];
       const attributes: Record<string, unknown> = { ...(cfg.get(l.path) ?? {}) };
-      b.add({ name: l.local, op: l.cls, attributes, inputs, outputs: [l.path], subgraphs, weights: weights.get(l.local) ?? weights.get(l.path) ?? [] }, `n${i}`);
+      const n = b.add({ name: l.local, op: l.cls, attributes, inputs, outputs: [l.path], subgraphs, weights: weights.get(l.local) ?? weights.get(l.path) ?? [] }, `n${i}`);
+      // a Sequential's InputLayer is not one of its layers (Keras leaves it out of .layers)
+      if (l.cls === "InputLayer" && containerClass === "Sequential") n.kind = "input";
     });
     const consumed = new Set(members.flatMap((l) => l.inputs.map(full)));
     if (sequential) members.slice(0, -1).forEach((l) => consumed.add(l.path));

@@ -41,8 +41,10 @@ function build(id: string, name: string, prefix: string, rawNodes: unknown[], ar
   // canonical tensor name of a reference: "a" -> "a:0" when a is a node; args stay bare
   const canon = (ref: string) => (ref.startsWith("^") || ref.includes(":") || !names.has(ref) ? ref : `${ref}:0`);
   const outs = new Map<string, string[]>();
-  for (const n of nodes) {
-    for (const r of strs(n.inputs)) {
+  // what other nodes consume, and what a function returns, are a node's outputs
+  const refs = [...nodes.map((n) => strs(n.inputs)), (outputs ?? []).map((o) => o.name)];
+  for (const list of refs) {
+    for (const r of list) {
       const p = producerOf(r);
       if (!names.has(p)) continue;
       const t = canon(r);

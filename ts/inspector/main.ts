@@ -1,13 +1,15 @@
 // The inspector page: wires the drop zone, pickers and URL form to the worker, and renders what
 // it sends back. The page never reads model bytes itself; the worker does (worker.ts).
 
-import type { OpenedModel, Reply, Request, TensorStats } from "./protocol.js";
+import type { GraphNodeDetail, OpenedModel, Reply, Request, TensorStats } from "./protocol.js";
 import { blobSink, openSink, type Sink } from "./download.js";
 import { fromDataTransfer, fromFileList } from "./files.js";
 import { npyName, safetensorsName } from "./names.js";
 import { bytes, clear, count, h, shortCount } from "./views/dom.js";
 import { renderFindings } from "./views/findings.js";
 import { renderGraph } from "./views/graph.js";
+import { GraphPanel } from "./views/graph-view.js";
+import { renderNodeDetail } from "./views/node-panel.js";
 import { TensorTable } from "./views/table.js";
 import { renderStats, renderTensorHeader } from "./views/tensor-panel.js";
 import { renderTree } from "./views/tree.js";
@@ -33,6 +35,10 @@ let statsId = 0;
 let model: OpenedModel | null = null;
 let table: TensorTable | null = null;
 let panel: HTMLElement | null = null;
+let graphPanel: GraphPanel | null = null;
+let graphId = 0;
+let nodeId = 0;
+let searchId = 0;
 
 interface ExportState {
   sink: Sink;
@@ -125,10 +131,19 @@ function renderModel(m: OpenedModel): void {
   content.appendChild(section(`Findings (${ix.findings.length})`, "findings", renderFindings(ix.findings)));
 
   panel = h("aside", { class: "card tensor-panel", id: "tensor-panel", "aria-live": "polite" }, h("p", { class: "muted" }, "Select a tensor to see its statistics, histogram and first values."));
-  table = new TensorTable(m.tensors, selectTensor);
-  const main = h("div", { class: "main-col" }, section("Tensors", "tensors", table.element));
-  const graph = renderGraph(ix.graph);
-  if (graph) main.appendChild(section("Graph", "graph", graph));
+  table = new TensorTable(m.tensors, (i) => selectTensor(i));
+  graphPanel = new GraphPanel({
+    select: selectNode,
+    toggle: (i) => requestGraph(i),
+    search: (q) => {
+      searchId = nextId++;
+      send({ type: "graph-search", id: searchId, query: q });
+    },
+  });
+  const summaryBox = renderGraph(ix.graph);
+  const main = h("div", { class: "main-col" },
+    section("Graph", "graph", graphPanel.element, summaryBox),
+    section("Tensors", "tensors", table.element));
   main.appendChild(section("Metadata", "metadata", renderTree(ix.metadata, "metadata")));
   if (ix.children?.length) {
     main.appendChild(section(`Contained models (${ix.children.length})`, "children",
@@ -136,17 +151,45 @@ function renderModel(m: OpenedModel): void {
   }
   content.appendChild(h("div", { class: "columns" }, main, panel));
   idle(`Opened ${m.source} in ${m.millis.toFixed(0)} ms.`);
+  requestGraph();
 }
 
-function selectTensor(i: number): void {
+function requestGraph(toggle?: number): void {
+  graphId = nextId++;
+  send({ type: "graph", id: graphId, toggle });
+}
+
+function selectNode(i: number): void {
+  nodeId = nextId++;
+  send({ type: "graph-node", id: nodeId, node: i });
+}
+
+function showNode(d: GraphNodeDetail): void {
+  if (!panel) return;
+  if (statsId) send({ type: "cancel", id: statsId });
+  statsId = 0;
+  clear(panel);
+  panel.appendChild(renderNodeDetail(d, {
+    weight: (t) => selectTensor(t, true),
+    jump: (n) => graphPanel?.jump(n),
+    toggle: (n) => requestGraph(n),
+  }));
+  panel.appendChild(h("div", { class: "tensor-slot" }));
+}
+
+/** Shows a tensor in the panel; below the selected node's details when it is one of its weights. */
+function selectTensor(i: number, underNode = false): void {
   if (!model || !panel) return;
   if (statsId) send({ type: "cancel", id: statsId });
   table?.select(i);
   const row = model.tensors[i];
-  clear(panel);
-  panel.appendChild(renderTensorHeader(row, () => exportNpy(i)));
+  let box: Element = panel;
+  const nodeSlot = underNode ? panel.querySelector(".tensor-slot") : null;
+  if (nodeSlot) box = nodeSlot;
+  clear(box);
+  box.appendChild(renderTensorHeader(row, () => exportNpy(i)));
   const slot = h("div", { class: "stats-slot" }, h("p", { class: "muted" }, "Computing statistics…"));
-  panel.appendChild(slot);
+  box.appendChild(slot);
   statsId = nextId++;
   send({ type: "stats", id: statsId, tensor: i, bins: BINS });
 }
@@ -236,8 +279,18 @@ worker.onmessage = (e: MessageEvent) => {
     case "stats":
       if (r.id === statsId) showStats(r.stats);
       return;
+    case "graph":
+      if (r.id === graphId) graphPanel?.show(r.view);
+      return;
+    case "graph-node":
+      if (r.id === nodeId) showNode(r.detail);
+      return;
+    case "graph-search":
+      if (r.id === searchId) graphPanel?.showHits(r.query, r.hits);
+      return;
     case "error":
       if (r.id === openId || r.id === 0) showOpenError(r.code, r.message);
+      else if (r.id === graphId) graphPanel?.failed(`${r.code}: ${r.message}`);
       else if (r.id === statsId) {
         const slot = panel?.querySelector(".stats-slot");
         if (slot) {

@@ -14,3 +14,15 @@ export function safetensorsName(source: string, format: string): string {
 export function npyName(tensor: string): string {
   return `${tensor.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "") || "tensor"}.npy`;
 }
+
+/**
+ * The first `depth` parts of a tensor name, for grouping: parts end at "." (PyTorch, GGUF,
+ * safetensors) or "/" (Keras and TensorFlow paths such as "dense/kernel:0"); the last part is
+ * the tensor itself, so it never makes a group of its own.
+ */
+export function namePrefix(name: string, depth: number): string {
+  const cuts: number[] = [];
+  for (let i = 0; i < name.length; i++) if (name[i] === "." || name[i] === "/") cuts.push(i);
+  const n = Math.min(depth, cuts.length);
+  return n > 0 ? name.slice(0, cuts[n - 1]) : "(top level)";
+}

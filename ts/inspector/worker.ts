@@ -11,6 +11,7 @@ import type { Source } from "../source.js";
 import { BlobSource, UrlSource } from "../web-sources.js";
 import { npyForTensor } from "../writers/npy.js";
 import { planSafetensors, safetensorsChunks } from "../writers/safetensors.js";
+import { forgetGraph, graphView, nodeDetail, searchGraph } from "./graph-worker.js";
 import { npyName, safetensorsName } from "./names.js";
 import type { DroppedFile, OpenedModel, Reply, Request } from "./protocol.js";
 import { Cancelled, tensorStats } from "./tensor-stats.js";
@@ -97,6 +98,7 @@ async function closeModel(): Promise<void> {
   await Promise.allSettled([...running]);
   const m = model;
   model = null;
+  forgetGraph();
   await m?.close();
 }
 
@@ -233,6 +235,15 @@ async function handle(req: Request): Promise<void> {
       return openModel(req.id, async () => ({ source: await UrlSource.open(new URL(req.url, scope.location.href)), files: 1 }));
     case "stats":
       return stats(req.id, req.tensor, req.bins);
+    case "graph": {
+      const m = current();
+      const { view, transfer } = graphView(m, req.toggle);
+      return post({ type: "graph", id: req.id, view }, transfer);
+    }
+    case "graph-node":
+      return post({ type: "graph-node", id: req.id, detail: nodeDetail(current(), req.node) });
+    case "graph-search":
+      return post({ type: "graph-search", id: req.id, query: req.query, hits: searchGraph(req.query) });
     case "export-safetensors":
       return exportSafetensors(req.id);
     case "export-npy":

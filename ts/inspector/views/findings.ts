@@ -15,6 +15,7 @@ export function renderFindings(findings: Finding[]): HTMLElement {
       h("li", { class: `finding sev-${f.severity}`, "data-severity": f.severity, "data-code": f.code },
         h("span", { class: "sev" }, f.severity.toUpperCase()),
         h("span", { class: "msg" }, f.message),
+        f.impact && f.impact !== f.message ? h("span", { class: "impact" }, f.impact) : null,
         h("span", { class: "where" }, [f.code, f.location].filter(Boolean).join(" · ")),
       ),
     );

@@ -45,8 +45,23 @@ function opTable(ops: Map<string, number>): HTMLElement {
   );
 }
 
-function ioText(v: unknown): string {
+/**
+ * Keras names a model's inputs and outputs by where they come from: [layer, node, tensor]
+ * (Keras 2) or a `__keras_tensor__` whose config holds that `keras_history` (Keras 3). Shown as
+ * the layer's name, with `:tensor` when the layer has several outputs.
+ */
+export function kerasRef(v: unknown): string | null {
+  if (isObj(v) && isObj(v.config) && Array.isArray(v.config.keras_history)) return kerasRef(v.config.keras_history);
+  if (!Array.isArray(v) || v.length < 1 || typeof v[0] !== "string") return null;
+  if (!v.slice(1).every((x) => typeof x === "number" || isObj(x))) return null;
+  const tensor = typeof v[2] === "number" ? v[2] : 0;
+  return tensor ? `${v[0]}:${tensor}` : v[0];
+}
+
+export function ioText(v: unknown): string {
   if (typeof v === "string") return v;
+  const keras = kerasRef(v);
+  if (keras !== null) return keras;
   if (isObj(v)) {
     const parts = [v.name, v.elem_type ?? v.dtype ?? v.type, Array.isArray(v.shape) ? `[${v.shape.join(", ")}]` : undefined].filter((x) => x !== undefined && x !== null);
     if (parts.length) return parts.join("  ");

@@ -1,6 +1,7 @@
 // The tensor table: sortable, filterable, grouped by name prefix, with totals. Rows are
 // focusable; Enter or a click selects a tensor, arrow keys move between rows.
 
+import { namePrefix } from "../names.js";
 import type { TensorRow } from "../protocol.js";
 import { bytes, count, h, clear, shapeText, shortCount } from "./dom.js";
 
@@ -93,8 +94,7 @@ export class TensorTable {
   }
 
   private prefix(name: string): string {
-    const parts = name.split(".");
-    return parts.slice(0, Math.min(this.depth, parts.length - 1)).join(".") || "(top level)";
+    return namePrefix(name, this.depth);
   }
 
   private compare(a: number, b: number): number {

@@ -1,0 +1,14 @@
+// The graph model and layout the page draws come from the shared graph module (ts/graph), the
+// same ones `omnimodel graph` exports; this module is the page's only door to it, so the worker
+// and the views import nothing else from there.
+
+import type { Model } from "../model.js";
+import { modelGraph as sharedGraph } from "../graph/build.js";
+import type { Graph } from "../graph/types.js";
+
+export type { Graph, GraphEdge, GraphNode, Layout } from "../graph/types.js";
+export { layoutGraph } from "../graph/layout.js";
+
+export function modelGraph(model: Model): Graph {
+  return sharedGraph(model);
+}

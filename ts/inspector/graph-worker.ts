@@ -1,0 +1,183 @@
+// The worker's half of the graph view: builds the model's graph once, lays out what is shown
+// (the top graph plus the subgraphs the user expanded), and packs it into typed arrays so a
+// 100k-node view crosses to the page as a few transferable buffers, not 100k objects.
+
+import type { Model } from "../model.js";
+import { layoutGraph, modelGraph, type Graph, type GraphNode } from "./graph-api.js";
+import { KIND, type GraphEnd, type GraphNodeDetail, type GraphView } from "./protocol.js";
+
+interface Shown {
+  graph: Graph;
+  index: Map<string, number>;
+  /** The subgraph each expanded cluster came from, with the node ids it contributed. */
+  clusters: { label: string; ids: string[] }[];
+}
+
+let built: { model: Model; root: Graph; byId: Map<string, Graph>; millis: number } | null = null;
+let shown: Shown | null = null;
+const expanded = new Set<string>();
+
+export function forgetGraph(): void {
+  built = null;
+  shown = null;
+  expanded.clear();
+}
+
+function root(model: Model): NonNullable<typeof built> {
+  if (built?.model === model) return built;
+  const t0 = performance.now();
+  const g = modelGraph(model);
+  const byId = new Map<string, Graph>();
+  const walk = (x: Graph) => {
+    byId.set(x.id, x);
+    for (const s of x.subgraphs) walk(s);
+  };
+  walk(g);
+  built = { model, root: g, byId, millis: performance.now() - t0 };
+  return built;
+}
+
+/** The top graph with each expanded node's subgraphs drawn below it, joined by an edge. */
+function flatten(top: Graph, byId: Map<string, Graph>, expand: Set<string>): Shown {
+  const g: Graph = { ...top, nodes: [...top.nodes], edges: [...top.edges] };
+  const clusters: Shown["clusters"] = [];
+  const visit = (nodes: GraphNode[], depth: number) => {
+    for (const n of nodes) {
+      if (!expand.has(n.id) || depth > 8) continue;
+      for (const sid of n.subgraphs) {
+        const sub = byId.get(sid);
+        if (!sub) continue;
+        g.nodes.push(...sub.nodes);
+        g.edges.push(...sub.edges);
+        const has = new Set(sub.edges.map((e) => e.to));
+        for (const s of sub.nodes) if (!has.has(s.id)) g.edges.push({ from: n.id, to: s.id, tensor: "" });
+        clusters.push({ label: `${n.name || n.op} · ${sub.name}`, ids: sub.nodes.map((s) => s.id) });
+        visit(sub.nodes, depth + 1);
+      }
+    }
+  };
+  visit(top.nodes, 0);
+  const index = new Map<string, number>();
+  g.nodes.forEach((n, i) => index.set(n.id, i));
+  return { graph: g, index, clusters };
+}
+
+const shapeText = (s?: (number | string)[]) => (s ? `[${s.join(", ")}]` : "");
+
+/** Lays out the graph; `toggle` expands or folds the subgraphs of that node of the current view. */
+export function graphView(model: Model, toggle?: number): { view: GraphView; transfer: ArrayBuffer[] } {
+  const b = root(model);
+  const t = toggle === undefined ? undefined : shown?.graph.nodes[toggle];
+  if (t?.subgraphs.length) {
+    if (expanded.has(t.id)) expanded.delete(t.id);
+    else expanded.add(t.id);
+  }
+  shown = flatten(b.root, b.byId, expanded);
+  const g = shown.graph;
+  const t0 = performance.now();
+  const lay = layoutGraph(g);
+  const layoutMs = performance.now() - t0;
+  const n = g.nodes.length;
+  const boxes = new Float32Array(4 * n);
+  for (const l of lay.nodes) {
+    const i = shown.index.get(l.id);
+    if (i === undefined) continue;
+    boxes.set([l.x, l.y, l.w, l.h], 4 * i);
+  }
+  const m = lay.edges.length;
+  const edgeFrom = new Uint32Array(m), edgeTo = new Uint32Array(m), edgeStart = new Uint32Array(m + 1);
+  let pts = 0;
+  for (const e of lay.edges) pts += e.points.length;
+  const edgePoints = new Float32Array(pts);
+  // layout edges follow the graph's edge order; match on the ends when they do not
+  const edgeLabels: string[] = new Array(m);
+  pts = 0;
+  let byEnds: Map<string, (typeof g.edges)[number]> | null = null;
+  lay.edges.forEach((e, k) => {
+    edgeFrom[k] = shown!.index.get(e.from) ?? 0;
+    edgeTo[k] = shown!.index.get(e.to) ?? 0;
+    edgePoints.set(e.points, pts);
+    pts += e.points.length;
+    edgeStart[k + 1] = pts;
+    let ge = g.edges[k];
+    if (ge?.from !== e.from || ge?.to !== e.to) {
+      byEnds ??= new Map(g.edges.map((x) => [`${x.from}\u0000${x.to}`, x]));
+      ge = byEnds.get(`${e.from}\u0000${e.to}`)!;
+    }
+    edgeLabels[k] = ge ? [ge.tensor, shapeText(ge.shape)].filter(Boolean).join(" ") : "";
+  });
+  const kinds = new Uint8Array(n), nest = new Uint8Array(n), counts = new Uint32Array(n);
+  g.nodes.forEach((v, i) => {
+    kinds[i] = KIND[v.kind] ?? 0;
+    nest[i] = v.subgraphs.length ? (expanded.has(v.id) ? 2 : 1) : 0;
+    counts[i] = v.count ?? 0;
+  });
+  const clusters = shown.clusters.map((c) => {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (const id of c.ids) {
+      const i = shown!.index.get(id)!;
+      x0 = Math.min(x0, boxes[4 * i]);
+      y0 = Math.min(y0, boxes[4 * i + 1]);
+      x1 = Math.max(x1, boxes[4 * i] + boxes[4 * i + 2]);
+      y1 = Math.max(y1, boxes[4 * i + 1] + boxes[4 * i + 3]);
+    }
+    const pad = 10;
+    return { label: c.label, x: x0 - pad, y: y0 - pad - 14, w: x1 - x0 + 2 * pad, h: y1 - y0 + 2 * pad + 14 };
+  });
+  const view: GraphView = {
+    id: g.id, name: g.name, format: g.format, kind: g.kind, width: lay.width, height: lay.height,
+    ops: g.nodes.map((v) => v.op), names: g.nodes.map((v) => v.name), kinds, nest, counts, boxes,
+    edgeFrom, edgeTo, edgeStart, edgePoints, edgeLabels, clusters, millis: { build: b.millis, layout: layoutMs },
+  };
+  return { view, transfer: [boxes.buffer, edgeFrom.buffer, edgeTo.buffer, edgeStart.buffer, edgePoints.buffer, kinds.buffer, nest.buffer, counts.buffer] };
+}
+
+function current(): Shown {
+  if (!shown) throw new Error("no graph is shown");
+  return shown;
+}
+
+export function nodeDetail(model: Model, i: number): GraphNodeDetail {
+  const s = current();
+  const node = s.graph.nodes[i];
+  if (!node) throw new Error(`no node #${i}`);
+  const end = (id: string, e: { tensor: string; shape?: (number | string)[]; dtype?: string }): GraphEnd => {
+    const k = s.index.get(id) ?? -1;
+    const other = s.graph.nodes[k];
+    return { node: k, name: other ? other.name || other.op : id, tensor: e.tensor, shape: e.shape, dtype: e.dtype };
+  };
+  const rows = new Map<string, number>();
+  model.tensors.forEach((t, k) => rows.set(t.name, k));
+  const b = root(model);
+  return {
+    index: i,
+    node,
+    incoming: s.graph.edges.filter((e) => e.to === node.id).map((e) => end(e.from, e)),
+    outgoing: s.graph.edges.filter((e) => e.from === node.id).map((e) => end(e.to, e)),
+    weights: node.weights.map((w) => ({ name: w, tensor: rows.get(w) ?? -1 })),
+    subgraphs: node.subgraphs.map((id) => ({ id, name: b.byId.get(id)?.name ?? id, nodes: b.byId.get(id)?.nodes.length ?? 0 })),
+  };
+}
+
+/** Nodes whose name or op, or a tensor they read or write, contains the query: exact names first. */
+export function searchGraph(query: string, limit = 50): { node: number; label: string }[] {
+  const s = current();
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const exact: { node: number; label: string }[] = [];
+  const partial: { node: number; label: string }[] = [];
+  s.graph.nodes.forEach((n, i) => {
+    if (exact.length >= limit) return;
+    const name = n.name.toLowerCase();
+    const label = `${n.op} ${n.name}`;
+    if (name === q) exact.push({ node: i, label });
+    else if (partial.length < limit) {
+      if (name.includes(q) || n.op.toLowerCase() === q) partial.push({ node: i, label });
+      else {
+        const t = [...n.outputs, ...n.inputs, ...n.weights].find((x) => x.toLowerCase().includes(q));
+        if (t) partial.push({ node: i, label: `${label} · ${t}` });
+      }
+    }
+  });
+  return [...exact, ...partial].slice(0, limit);
+}

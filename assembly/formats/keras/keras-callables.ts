@@ -69,12 +69,15 @@ function check(o: JObj, out: ForeignCallable[], path: string): void {
     name = n !== null ? n : reg !== null ? reg : cls;
   }
   const where = path.length ? path : "config";
-  if (reg !== null && reg.indexOf(">") > 0) {
+  // A registered name is only looked up in Keras' registry of custom objects (nothing is
+  // imported for it): a custom class that was never registered fails to load. So an ordinary
+  // custom package is medium (already reported as keras-custom-class for layers); one that names
+  // a code-running module or function is critical.
+  if (reg !== null && reg.indexOf(">") > 0 && (mod === null || inPackage(mod, KERAS_PACKAGES))) {
     const pkg = reg.substring(0, reg.indexOf(">"));
     const fn = reg.substring(reg.indexOf(">") + 1);
-    if (!inPackage(pkg, KERAS_PACKAGES)) {
-      const crit = dangerous(pkg) || CODE_NAMES.includes(fn);
-      out.push(new ForeignCallable(crit ? SEV_CRITICAL : SEV_HIGH, "registered_name \"" + reg + "\" at " + where + " names " + (crit ? "a code-running function" : "a custom object") + " from package " + pkg + " that the loader looks up and calls", where));
+    if (!inPackage(pkg, KERAS_PACKAGES) && (dangerous(pkg) || CODE_NAMES.includes(fn))) {
+      out.push(new ForeignCallable(SEV_CRITICAL, "registered_name \"" + reg + "\" at " + where + " names a code-running function from package " + pkg + " that the loader looks up and calls", where));
       return;
     }
   }

@@ -43,7 +43,7 @@ describe.each(Object.keys(expected))("%s", (file) => {
 });
 
 describe("keras specifics", () => {
-  it("a config naming a command-running function as a layer class is high (CVE-2025-1550)", async () => {
+  it("a config naming a command-running function as a layer class is critical (CVE-2025-1550)", async () => {
     const { open } = await sdk();
     // Same-length edit inside the stored config.json: keras.layers.Dense -> subprocess.x.Popen.
     const s = readFileSync(join(DIR, "k3_model.keras")).toString("latin1");
@@ -52,7 +52,7 @@ describe("keras specifics", () => {
     const m = await open(new Uint8Array(Buffer.from(edited, "latin1")), { name: "evil.keras" });
     try {
       const f = m.findings.find((x) => x.code === "keras-dangerous-callable");
-      expect(f?.severity).toBe("high");
+      expect(f?.severity).toBe("critical");
       expect(f?.message).toMatch(/subprocess\.x\.Popen/);
     } finally {
       await m.close();

@@ -28,6 +28,7 @@ const LOADERS: string[] = [
   "fasttext", "fasttext.load_model",
   "word2vec", "gensim KeyedVectors",
   "json", "json.load",
+  "chat-template", "a chat engine rendering the template",
   "zip", "an unzip tool",
 ];
 
@@ -79,6 +80,9 @@ export function impactOf(severity: i32, code: string, message: string, format: s
     if (severity == SEV_CRITICAL) return sentence(loader + " would import " + name + where + ", which can run code, start processes or reach files and the network");
     if (severity == SEV_HIGH) return sentence(loader + " would use " + name + where + ": " + reason);
     return sentence(loader + " would import " + name + where + " (" + (reason.length ? reason : "not a known constructor") + ")");
+  }
+  if (code.startsWith("template-") && code != "template-unparsed" && severity >= SEV_HIGH) {
+    return sentence("A chat engine that renders this template without Jinja's sandbox (CVE-2024-34359 in llama-cpp-python) would evaluate it, and this expression reaches Python objects, files or processes (" + message + ")");
   }
   if (code == "pickle-nested") return sentence(loader + " would unpickle a second pickle embedded in the file and run its contents (" + message + ")");
   if (code == "pickle-computed-call") return sentence(loader + " would call functions that are themselves obtained while loading (" + message + ")");

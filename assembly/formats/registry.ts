@@ -41,6 +41,7 @@ import { XGBoostFormat } from "./xgboost/xgboost";
 import { LightGBMFormat } from "./lightgbm/lightgbm";
 import { TarFormat } from "./torchserve/torchserve";
 import { JsonFormat } from "./json/json";
+import { ChatTemplateFormat } from "./jinja/template";
 import { GensimFormat } from "./pickle/gensim";
 import { HeaderlessFormat } from "./tfjs/headerless";
 
@@ -67,6 +68,7 @@ export const FORMATS: FormatModule[] = [
   new Word2VecFormat(),
   new TarFormat(),
   new JsonFormat(),
+  new ChatTemplateFormat(),
   new GensimFormat(),
   new HeaderlessFormat(),
 ];

@@ -23,6 +23,7 @@ import { ArraySpec, registerMetadataArray } from "../../jobs/array-job";
 import {
   E_BAD_SHAPE, E_DUPLICATE, E_INVALID_HEADER, E_INVALID_OFFSET, E_LIMIT, E_MISALIGNED, E_OVERFLOW,
 } from "../../core/errors";
+import { isTemplateKey, reportGgufTemplate } from "../jinja/template";
 import { Finding, Plan, SEV_INFO, SEV_LOW, SEV_MEDIUM, shapeArray, Tensor } from "../../core/model";
 import { ggmlBigEndianType, ggmlBlockElements, ggmlRowBytes, ggmlTypeFromName, ggmlTypeName, GGML_TYPE_COUNT } from "../../kernels/ggml-types";
 import { isValidUtf8 } from "../../util/bytes";
@@ -239,6 +240,7 @@ function parseHeader(ctx: Context, src: i32, h: Header, shard: string): i32 {
     const v = readValue(ctx, c, type, key, 0, typeName, where);
     if (v === null) return c.ok ? ST_FAILED : ctx.truncated("the value of \"" + key + "\"", c.off);
     h.kv.set(key, v);
+    if (isTemplateKey(key)) reportGgufTemplate(ctx.index, key, v);
     h.kvTypes.set(key, new JStr(typeName.length ? typeName[0] : valueTypeName(type)));
     ck.kv = h.kv;
     const range = new JArr();

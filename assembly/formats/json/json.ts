@@ -22,6 +22,7 @@ import { describeDocument } from "../xgboost/xgboost";
 import { describeManifestDocument, isManifest } from "../torchserve/torchserve";
 import { indexShards } from "./json-shards";
 import { kerasConfig, KerasInfo } from "../keras/keras-config";
+import { reportJsonTemplates } from "../jinja/template";
 
 const MAX_JSON: u64 = 256 * 1024 * 1024;
 // Documents up to this size are copied into metadata whole; larger ones are summarised.
@@ -75,6 +76,10 @@ export class JsonFormat extends FormatModule {
 
 function classify(ctx: Context, o: JObj, size: u64): i32 {
   const idx = ctx.index;
+  // tokenizer_config.json, chat_template.json, processor_config.json: audit their chat templates
+  const templates = reportJsonTemplates(idx, o, ctx.name.length ? ctx.name : "document");
+  if (templates) idx.metadata.set("chat_templates", templates);
+  if (templates && (o.size == 1 || (o.size == 2 && o.has("processor_class")))) return document(ctx, o, size, "chat-template", "a chat template (Jinja) in JSON");
   if (o.getObj("weight_map")) return indexShards(ctx, o);
   if ((o.getObj("learner") && o.has("version")) || (o.getObj("Model") && o.getObj("Model")!.getObj("learner"))) return describeDocument(ctx, o);
   if (o.has("modelTopology") || o.has("weightsManifest")) {

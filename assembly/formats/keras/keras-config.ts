@@ -4,7 +4,8 @@
 
 import { Context } from "../../core/context";
 import { JArr, JBool, JObj, JStr, JUint, JValue } from "../../util/json";
-import { SEV_HIGH, SEV_MEDIUM, strArray } from "../../core/model";
+import { SEV_CRITICAL, SEV_HIGH, SEV_MEDIUM, strArray } from "../../core/model";
+import { foreignCallables, ForeignCallable } from "./keras-callables";
 import { Walk } from "../../hdf5/walk";
 
 const MAX_NESTING: i32 = 16;
@@ -31,20 +32,6 @@ const KNOWN: string[] = [
   "CategoryEncoding", "Hashing", "HashedCrossing", "Discretization", "StringLookup", "IntegerLookup", "TextVectorization",
   "ActivityRegularization", "Identity", "Wrapper", "Functional", "Cropping", "Bidirectional", "Lambda", "__lambda__",
 ];
-
-// Modules whose functions run commands, load code or touch files: a config naming them as a
-// layer class makes the loader import and call them (CVE-2025-1550).
-const DANGEROUS_MODULES: string[] = [
-  "os", "posix", "nt", "subprocess", "builtins", "__builtin__", "sys", "shutil", "socket", "pty", "importlib",
-  "runpy", "code", "codeop", "ctypes", "pickle", "marshal", "webbrowser", "multiprocessing", "pathlib", "io",
-  "tempfile", "urllib", "requests", "http", "ftplib", "telnetlib", "smtplib", "pdb", "timeit", "commands",
-];
-
-function dangerousModule(mod: string): bool {
-  const dot = mod.indexOf(".");
-  const top = dot < 0 ? mod : mod.substring(0, dot);
-  return DANGEROUS_MODULES.includes(top);
-}
 
 export class KerasInfo {
   classes: string[] = [];
@@ -88,6 +75,12 @@ export function kerasConfig(ctx: Context, cfg: JObj, info: KerasInfo, where: str
   const nodes = new JArr();
   checkClass(ctx, cfg, info, cls !== null ? cls : "model", where);
   walkModel(ctx, cfg, info, nodes, "", 0, where);
+  const foreign = new Array<ForeignCallable>();
+  foreignCallables(cfg, foreign, "", 0);
+  for (let i = 0; i < foreign.length; i++) {
+    const f = foreign[i];
+    ctx.index.addFinding(f.severity, f.severity == SEV_CRITICAL ? "keras-dangerous-callable" : "keras-foreign-object", f.message, where + ":" + f.path);
+  }
   const g = new JObj();
   g.set("nodes", nodes);
   const c = cfg.getObj("config");
@@ -140,12 +133,8 @@ function checkClass(ctx: Context, o: JObj, info: KerasInfo, path: string, where:
     return;
   }
   const keras = mod === null ? true : (mod.startsWith("keras") || mod.startsWith("tf_keras") || mod.startsWith("tensorflow.keras"));
-  if (mod !== null && dangerousModule(mod)) {
-    if (info.findings++ < MAX_FINDINGS) {
-      ctx.index.addFinding(SEV_HIGH, "keras-dangerous-callable", "layer \"" + path + "\" names " + mod + "." + cls + " as its class: loading the model imports and calls it (CVE-2025-1550)", where + ":" + path);
-    }
-    return;
-  }
+  // classes outside Keras' packages are reported by foreignCallables (keras-callables.ts)
+  if (mod !== null && !keras) return;
   if (!keras || !KNOWN.includes(cls)) {
     if (info.findings++ < MAX_FINDINGS) {
       ctx.index.addFinding(SEV_MEDIUM, "keras-custom-class", "layer \"" + path + "\" is of class " + (mod !== null ? mod + "." : "") + cls + ", which is not part of Keras: loading it imports and runs that code", where + ":" + path);

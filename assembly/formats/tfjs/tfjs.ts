@@ -7,7 +7,8 @@
 import { Context, SOURCE_FAILED, SOURCE_PENDING, ST_DONE } from "../../core/context";
 import { DT_BOOL, DT_C64, DT_F16, DT_F32, DT_I32, DT_STR, DT_U16, DT_U8, dtypeBits, dtypeName, shapeElements } from "../../core/dtype";
 import { E_BAD_DTYPE, E_BAD_SHAPE, E_DUPLICATE, E_INCOMPLETE_BUFFER, E_INVALID_JSON, E_LIMIT, E_OVERFLOW } from "../../core/errors";
-import { Finding, Plan, Segment, SEV_HIGH, SEV_MEDIUM, Tensor } from "../../core/model";
+import { Finding, Plan, Segment, SEV_CRITICAL, SEV_HIGH, SEV_MEDIUM, Tensor } from "../../core/model";
+import { foreignCallables, ForeignCallable } from "../keras/keras-callables";
 import { checkRelativePath } from "../../core/paths";
 import { JArr, JKind, JObj, JsonParseLimits, JsonParser, JStr, JValue } from "../../util/json";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE } from "../format";
@@ -285,6 +286,13 @@ function summarizeTopology(topo: JValue, meta: JObj, findings: Finding[]): JValu
     const graph = new JObj();
     graph.set("nodes", gn);
     return graph;
+  }
+  // objects outside Keras that tf.keras would import when this topology is converted back
+  const foreign = new Array<ForeignCallable>();
+  foreignCallables(topo, foreign, "", 0);
+  for (let i = 0; i < foreign.length; i++) {
+    const f = foreign[i];
+    findings.push(new Finding(f.severity, f.severity == SEV_CRITICAL ? "keras-dangerous-callable" : "keras-foreign-object", f.message, "modelTopology:" + f.path));
   }
   const cls = o.getStr("class_name");
   if (cls !== null) {

@@ -139,6 +139,7 @@ async function replay(files) {
     const r = await sup.run(new Uint8Array(readFileSync(f)), name, meta.dir && existsSync(meta.dir) ? meta.dir : undefined, cap);
     if (BAD.includes(r.outcome)) bad++;
     console.log(`${r.outcome.padEnd(8)} ${Math.round(r.ms)} ms ${f}${r.first ? `\n  ${r.first.where}: ${r.first.message?.split("\n")[0]}` : ""}`);
+    if (r.first?.stack && BAD.includes(r.outcome)) console.log(r.first.stack.split("\n").slice(1, 12).join("\n"));
   }
   sup.kill();
   process.exit(bad ? 1 : 0);

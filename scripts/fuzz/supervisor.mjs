@@ -36,7 +36,7 @@ export class Supervisor {
     const child = fork(WORKER, [], {
       serialization: "advanced",
       stdio: ["ignore", "ignore", "pipe", "ipc"],
-      env: { ...process.env, OMNIMODEL_FUZZ_ROOT: this.root },
+      env: { ...process.env, OMNIMODEL_FUZZ_ROOT: process.env.OMNIMODEL_FUZZ_ROOT ?? this.root },
       execArgv: ["--max-old-space-size=2048", "--stack-size=984"],
     });
     child.stderr.on("data", (d) => { this.stderr = (this.stderr + d).slice(-4000); });

@@ -109,6 +109,9 @@ export class ReadJob extends Job {
     }
     // Window: a whole number of units, about WINDOW bytes (the whole tensor when gathering).
     let cap = this.gather ? this.total : (WINDOW / this.unitBytes) * this.unitBytes;
+    // A small tensor gets a buffer of its own size, not a 4 MiB window: a thousand reads in
+    // flight at once would otherwise fill the 4 GiB of wasm memory.
+    if (!this.gather && this.total > 0 && this.total < cap && this.total % this.unitBytes == 0) cap = this.total;
     const grid = p.grid;
     if (grid !== null) {
       cap = gridSlabBytes(grid, 0);

@@ -4,7 +4,7 @@
 // Conventions: pointers and lengths are u32 (hosts treat them as unsigned); file offsets and
 // sizes are f64 holding integers below 2^53; no exceptions cross the boundary: errors are codes.
 
-import { E_BAD_ARGUMENT, E_BAD_DTYPE, E_NOT_FOUND, E_UNREADABLE, E_UNSUPPORTED, errorName } from "./core/errors";
+import { E_BAD_ARGUMENT, E_BAD_DTYPE, E_NOT_FOUND, E_UNKNOWN_FORMAT, E_UNREADABLE, E_UNSUPPORTED, errorName } from "./core/errors";
 import { CODEC_NONE, Plan, Segment, Tensor } from "./core/model";
 import { dtypeByteLength, dtypeFromName, DT_BF16, DT_F16, DT_F32, DT_KEEP, DT_U8 } from "./core/dtype";
 import { DoneJob } from "./jobs/done-job";
@@ -123,7 +123,8 @@ export function child_open(indexHandle: i32, child: i32): i32 {
   const cs = (<IndexJob>j).index.children;
   if (child < 0 || child >= cs.length) return -E_NOT_FOUND;
   const c = cs[child];
-  if (!c.readable) return -E_UNREADABLE;
+  if (!c.readable) return -(c.refusal ? c.refusal : E_UNREADABLE);
+  if (c.sniffed && c.format === null) return -E_UNKNOWN_FORMAT;
   const plan = new Plan();
   plan.storage = DT_U8;
   plan.segments.push(c.codec == CODEC_NONE ? Segment.raw(c.source, c.offset, c.size) : Segment.coded(c.source, c.offset, c.length, c.codec, c.skip, c.size));

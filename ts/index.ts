@@ -1,7 +1,7 @@
 // omnimodel: open any machine-learning model file, safely, in any runtime.
 
-export { open, scan, init, configure, toSource, openSource, openChild, type ModelInput, type OpenOptions } from "./open.js";
-export { Model, Tensor, severityRank, type ModelIndex, type TensorInfo, type Finding, type Severity, type ReadOptions, type ChildInfo } from "./model.js";
+export { open, scan, init, configure, toSource, openSource, openChild, DEFAULT_MAX_INFLATED_BYTES, type ModelInput, type OpenOptions } from "./open.js";
+export { Model, Tensor, severityRank, DEFAULT_MAX_TENSOR_BYTES, type ModelIndex, type TensorInfo, type Finding, type Severity, type ReadOptions, type ChildInfo } from "./model.js";
 export { OmnimodelError, type ErrorCode } from "./errors.js";
 export { BytesSource, SliceSource, type Source } from "./source.js";
 export { BlobSource, UrlSource, type UrlSourceOptions } from "./web-sources.js";

@@ -48,6 +48,30 @@ export interface ModelIndex {
 export interface ReadOptions {
   /** Convert to this dtype ("F32", "F16", "BF16") instead of returning the stored type. */
   dtype?: string;
+  /**
+   * Largest array read() / strings() may allocate, in bytes (default: the model's
+   * maxTensorBytes, itself DEFAULT_MAX_TENSOR_BYTES unless open() was told otherwise).
+   */
+  maxBytes?: number;
+}
+
+/**
+ * read() allocates the whole tensor, and the size comes from the file: a lying header may claim
+ * terabytes. Above this many bytes read() refuses with TOO_LARGE before allocating; chunks() and
+ * readInto() have no such limit because the caller bounds the memory. Configurable per model
+ * (open(..., { maxTensorBytes })) and per read ({ maxBytes }).
+ */
+export const DEFAULT_MAX_TENSOR_BYTES = 2 * 1024 * 1024 * 1024;
+
+function sizeText(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let v = n, u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return u === 0 ? `${n} bytes` : `${n} bytes (${v.toFixed(1)} ${units[u]})`;
+}
+
+function tooLarge(what: string, n: number, cap: number, file: string): OmnimodelError {
+  return new OmnimodelError("TOO_LARGE", `${what} needs ${sizeText(n)}, over the ${sizeText(cap)} read() may allocate; read it in bounded windows with chunks(), or into a buffer of your own with readInto() (or raise maxTensorBytes)`, { file });
 }
 
 const SEVERITY_ORDER: Severity[] = ["info", "low", "medium", "high", "critical"];
@@ -90,6 +114,8 @@ export class Tensor implements TensorInfo {
   read(options?: ReadOptions): Promise<TypedArray>;
   async read(options: ReadOptions = {}): Promise<TypedArray> {
     const len = this.outputByteLength(options);
+    const cap = options.maxBytes ?? this.model.maxTensorBytes;
+    if (len > cap) throw tooLarge(`tensor "${this.name}"`, len, cap, this.model.source.name);
     const buf = new ArrayBuffer(len);
     await this.readInto(new Uint8Array(buf), options);
     return arrayFor(options.dtype ?? this.dtype, buf, 0, len);
@@ -102,8 +128,16 @@ export class Tensor implements TensorInfo {
     const h = core.exports.strings_open(model.handle, this.position);
     if (h <= 0) throw new OmnimodelError("NOT_FOUND", `tensor "${this.name}" cannot be read`, { file: model.source.name });
     const parts: Uint8Array[] = [];
+    const cap = model.maxTensorBytes;
+    let total = 0;
     try {
-      await drive(core, h, model.table, { output: (b) => { parts.push(b.slice()); } });
+      await drive(core, h, model.table, {
+        output: (b) => {
+          total += b.byteLength;
+          if (total > cap) throw tooLarge(`the strings of tensor "${this.name}"`, total, cap, model.source.name);
+          parts.push(b.slice());
+        },
+      });
     } finally {
       core.exports.job_close(h);
     }
@@ -123,6 +157,10 @@ export class Tensor implements TensorInfo {
 
   /** Reads the values into `target` (at least outputByteLength bytes). Returns the bytes written. */
   async readInto(target: ArrayBufferView, options: ReadOptions = {}): Promise<number> {
+    const need = this.outputByteLength(options);
+    if (target.byteLength < need) {
+      throw new OmnimodelError("BAD_ARGUMENT", `readInto: tensor "${this.name}" needs ${need} bytes, the target has ${target.byteLength}`, { file: this.model.source.name });
+    }
     const bytes = new Uint8Array(target.buffer, target.byteOffset, target.byteLength);
     let written = 0;
     await this.model.driveRead(this.position, options, {
@@ -285,7 +323,15 @@ export class Model implements ModelIndex {
   /** The options the model was opened with that pool workers need to open it the same way. */
   openOptions: { format?: string; core?: Record<string, unknown>; threads?: number } = {};
 
-  constructor(readonly core: Core, readonly handle: number, readonly table: SourceTable, index: ModelIndex) {
+  /** Largest array read(), strings() and metadataArray() allocate (see DEFAULT_MAX_TENSOR_BYTES). */
+  readonly maxTensorBytes: number;
+
+  /** Bytes openChild() may still decompress, shared with every child opened from this model. */
+  readonly inflateBudget: { left: number };
+
+  constructor(readonly core: Core, readonly handle: number, readonly table: SourceTable, index: ModelIndex, limits: { maxTensorBytes?: number; inflateBudget?: { left: number } } = {}) {
+    this.maxTensorBytes = limits.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
+    this.inflateBudget = limits.inflateBudget ?? { left: 2 * 1024 * 1024 * 1024 };
     this.index = index;
     this.format = index.format;
     this.formatVersion = index.formatVersion;
@@ -400,8 +446,9 @@ export class Model implements ModelIndex {
       try {
         await drive(this.core, h, this.table, {
           output: (b) => {
-            parts.push(b.slice());
             total += b.byteLength;
+            if (total > this.maxTensorBytes) throw tooLarge(`metadata "${key}"`, total, this.maxTensorBytes, this.source.name);
+            parts.push(b.slice());
             if (want < desc.length && enough.feed(b)) throw STOP;
           },
         });

@@ -27,7 +27,17 @@ export interface OpenOptions {
    * thread; unset uses every core for local files of 256 MiB or more.
    */
   threads?: number;
+  /** Largest array Tensor.read() may allocate (default DEFAULT_MAX_TENSOR_BYTES, 2 GiB); beyond it TOO_LARGE. */
+  maxTensorBytes?: number;
+  /**
+   * Bytes openChild() may decompress in total for this model and every child opened from it
+   * (default DEFAULT_MAX_INFLATED_BYTES, 2 GiB); a nested archive bomb stops there with LIMIT.
+   */
+  maxInflatedBytes?: number;
 }
+
+/** See OpenOptions.maxInflatedBytes. */
+export const DEFAULT_MAX_INFLATED_BYTES = 2 * 1024 * 1024 * 1024;
 
 interface HostConfig {
   loadWasm?: () => Promise<WasmInput>;
@@ -94,7 +104,7 @@ export async function open(input: ModelInput, options: OpenOptions = {}): Promis
   return openSource(core, source, options);
 }
 
-export async function openSource(core: Core, source: Source, options: OpenOptions = {}): Promise<Model> {
+export async function openSource(core: Core, source: Source, options: OpenOptions = {}, inflateBudget?: { left: number }): Promise<Model> {
   const e = core.exports;
   const h = e.index_open(source.size);
   if (h <= 0) throw new OmnimodelError("BAD_ARGUMENT", `cannot index a source of ${source.size} bytes`, { file: source.name });
@@ -108,7 +118,8 @@ export async function openSource(core: Core, source: Source, options: OpenOption
     }
     await drive(core, h, table);
     const index = JSON.parse(core.result(h)) as ModelIndex;
-    const model = new Model(core, h, table, index);
+    const budget = inflateBudget ?? { left: options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES };
+    const model = new Model(core, h, table, index, { maxTensorBytes: options.maxTensorBytes, inflateBudget: budget });
     model.openOptions = { format: options.format, core: options.core, threads: options.threads };
     return model;
   } catch (err) {
@@ -143,7 +154,11 @@ export async function openChild(model: Model, ref: number | string, options: Ope
   const core = model.core;
   const name = `${model.source.name}!${child.name}`;
   const h = core.exports.child_open(model.handle, i);
-  if (h <= 0) throw new OmnimodelError(errorCodeName(-h), `"${child.name}" cannot be opened (encrypted, or stored with a method that is not read)`, { file: model.source.name });
+  if (h <= 0) {
+    const code = errorCodeName(-h);
+    const why = code === "PATH_VIOLATION" ? "leaves the archive (see the path-escape finding)" : "cannot be opened (encrypted, or stored with a method that is not read)";
+    throw new OmnimodelError(code, `"${child.name}" ${why}`, { file: model.source.name });
+  }
   let source: Source;
   try {
     const first = await step(core, h, model.table);
@@ -151,6 +166,12 @@ export async function openChild(model: Model, ref: number | string, options: Ope
       source = new SliceSource(first.source, first.sourceOffset, first.length, name);
     } else {
       if (child.size > MAX_CHILD_IN_MEMORY) throw new OmnimodelError("LIMIT", `"${child.name}" is compressed and larger than the 1 GiB it may take in memory`, { file: model.source.name });
+      // One budget for the model and all its descendants: a bomb of many (or nested) members
+      // that each pass the per-member cap still stops here.
+      if (child.size > model.inflateBudget.left) {
+        throw new OmnimodelError("LIMIT", `"${child.name}" would decompress ${child.size} bytes; this model may decompress only ${model.inflateBudget.left} more (maxInflatedBytes)`, { file: model.source.name });
+      }
+      model.inflateBudget.left -= child.size;
       const buf = new Uint8Array(child.size);
       for (let s = first; s.kind !== "done"; s = await step(core, h, model.table)) {
         if (s.kind === "output") buf.set(s.bytes, s.offset);
@@ -161,5 +182,5 @@ export async function openChild(model: Model, ref: number | string, options: Ope
   } finally {
     core.exports.job_close(h);
   }
-  return openSource(core, source, options);
+  return openSource(core, source, { maxTensorBytes: model.maxTensorBytes, ...options }, model.inflateBudget);
 }

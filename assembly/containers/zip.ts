@@ -137,7 +137,7 @@ export function openZip(ctx: Context, src: i32): ZipOpen {
   if (cdSize > ZIP_MAX_CD_BYTES) { r.status = ctx.fail(E_LIMIT, "zip: the central directory of " + cdSize.toString() + " bytes exceeds the 256 MiB limit", eocdAbs); return r; }
   // Archives with data prepended: the directory sits later than its recorded offset.
   let cdStart = cdOffset;
-  if (cdOffset + cdSize < cdEnd && cdOffset + cdSize <= size) {
+  if (cdOffset <= size && cdSize <= size - cdOffset && cdOffset + cdSize < cdEnd) { // zip64 offsets can make the sum wrap
     arch.prefix = cdEnd - (cdOffset + cdSize);
     cdStart = cdOffset + arch.prefix;
   }

@@ -175,6 +175,13 @@ export class Child {
   size: u64 = 0;
   // Whether the bytes above are known, so the child can be opened (child_open).
   readable: bool = false;
+  // What child_open answers for an unreadable child: 0 = E_UNREADABLE (encrypted, unknown
+  // method); E_PATH_VIOLATION for a reference that leaves the archive or directory.
+  refusal: i32 = 0;
+  // Whether `format` came from sniffing the child's first bytes (decoded by a streaming inflate
+  // at index time): then a null format means no reader knows it, and child_open refuses it
+  // without decompressing the whole member (a zip bomb's members are gigabytes of nothing).
+  sniffed: bool = false;
 }
 
 export class Index {

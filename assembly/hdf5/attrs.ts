@@ -225,7 +225,8 @@ function elementValue(h: H5, t: DType, p: usize): JValue | null {
       const b = t.base!;
       let n: u64 = 1;
       for (let i = 0; i < t.dims.length; i++) n *= t.dims[i];
-      if (n > MAX_ATTR_VALUES) return new JStr("<" + describeType(t) + ">");
+      // The element type must fit the array type's declared size, or reads leave the value.
+      if (n > MAX_ATTR_VALUES || n * <u64>b.size > <u64>t.size) return new JStr("<" + describeType(t) + ">");
       const a = new JArr();
       for (let i: u64 = 0; i < n; i++) {
         const v = elementValue(h, b, p + <usize>(i * <u64>b.size));
@@ -235,6 +236,10 @@ function elementValue(h: H5, t: DType, p: usize): JValue | null {
       return a;
     }
     case T_COMPOUND: {
+      for (let i = 0; i < t.members.length; i++) {
+        const m = t.members[i];
+        if (<u64>m.offset + <u64>m.type.size > <u64>t.size) return new JStr("<" + describeType(t) + ">");
+      }
       if (complexOf(t) != 0 && t.members.length == 2) {
         const re = elementValue(h, t.members[0].type, p);
         const im = elementValue(h, t.members[1].type, p + <usize>t.members[1].offset);
@@ -247,7 +252,7 @@ function elementValue(h: H5, t: DType, p: usize): JValue | null {
       const o = new JObj();
       for (let i = 0; i < t.members.length; i++) {
         const m = t.members[i];
-        if (m.offset + m.type.size > t.size) return new JStr("<" + describeType(t) + ">");
+        if (<u64>m.offset + <u64>m.type.size > <u64>t.size) return new JStr("<" + describeType(t) + ">");
         const v = elementValue(h, m.type, p + <usize>m.offset);
         if (v === null) return null;
         o.set(m.name, v);

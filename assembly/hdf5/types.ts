@@ -447,7 +447,8 @@ export function parseLayout(h: H5, p: usize, size: u32, at: u64): Layout | null 
       if (o + 4 > size) { h.fail(E_CORRUPT, "layout message too short", at); return null; }
       L.size = <u64>load<u32>(p + o);
       L.compactAt = at + o + 4;
-      if (o + 4 + <u32>L.size > size) { h.fail(E_CORRUPT, "compact data runs past its message", at); return null; }
+      // o + 4 <= size here; o + 4 + L.size would wrap at 2^32
+      if (L.size > <u64>(size - (o + 4))) { h.fail(E_CORRUPT, "compact data runs past its message", at); return null; }
     } else {
       let n: u64 = 1;
       for (let i: u32 = 0; i < nd; i++) n *= dims[i];
@@ -524,7 +525,7 @@ export function parseFill(h: H5, p: usize, size: u32, type: i32): u8[] | null {
   if (type == 0x04) {
     if (size < 4) return null;
     const n = load<u32>(p);
-    return n > 0 && <u32>4 + n <= size ? bytesOf(p + 4, n) : null;
+    return n > 0 && n <= size - 4 ? bytesOf(p + 4, n) : null; // size >= 4 checked above; 4 + n would wrap
   }
   if (size < 2) return null;
   const ver = <i32>load<u8>(p);
@@ -534,13 +535,13 @@ export function parseFill(h: H5, p: usize, size: u32, type: i32): u8[] | null {
     if (ver == 2 && defined == 0) return null;
     if (size < 8) return null;
     const n = load<u32>(p + 4);
-    return n > 0 && <u32>8 + n <= size ? bytesOf(p + 8, n) : null;
+    return n > 0 && n <= size - 8 ? bytesOf(p + 8, n) : null; // size >= 8 checked above; 8 + n would wrap
   }
   if (ver == 3) {
     const flags = <i32>load<u8>(p + 1);
     if ((flags & 0x20) == 0 || size < 6) return null;
     const n = load<u32>(p + 2);
-    return n > 0 && <u32>6 + n <= size ? bytesOf(p + 6, n) : null;
+    return n > 0 && n <= size - 6 ? bytesOf(p + 6, n) : null; // size >= 6 checked above; 6 + n would wrap
   }
   return null;
 }

@@ -5,7 +5,7 @@
 import { Context, ST_DONE } from "../core/context";
 import { E_CORRUPT, E_LIMIT } from "../core/errors";
 import { DT_BF16, DT_OBJECT, DT_RAW, DT_STR, dtypeBits } from "../core/dtype";
-import { ChunkGrid, Finding, Plan, Segment, SEV_HIGH, SEV_MEDIUM, Tensor, shapeArray, strArray } from "../core/model";
+import { ChunkGrid, Finding, Plan, Segment, SEV_HIGH, SEV_INFO, SEV_MEDIUM, Tensor, shapeArray, strArray } from "../core/model";
 import { JArr, JObj, JStr, JUint, JValue } from "../util/json";
 import { H5, UNDEF } from "./file";
 import { MSG_DATASPACE, MSG_DATATYPE, MSG_EFL, MSG_FILL, MSG_FILL_OLD, MSG_FILTERS, MSG_LAYOUT, MSG_LINK, MSG_LINK_INFO, MSG_SYMBOL_TABLE, ObjHeader, readObjectHeader, readSuperblock, Superblock } from "./objects";
@@ -243,7 +243,7 @@ function parseLink(h: H5, p: usize, size: u32, at: u64): Link | null {
   if (o + w > size) return shortLink(h, at);
   const nl = <u32>loadLE(p + o, <i32>w);
   o += w;
-  if (o + nl > size) return shortLink(h, at);
+  if (nl > size - o) return shortLink(h, at); // o <= size here; o + nl wraps for a 4-byte length
   const name = String.UTF8.decodeUnsafe(p + o, nl);
   o += nl;
   let l: Link;
@@ -405,6 +405,7 @@ function dataset(ctx: Context, h: H5, w: Walk, oh: ObjHeader, name: string, attr
     if (L.addr == UNDEF) {
       plan.grid = fillGrid(shape, es, fill);
       if (bytes > (<u64>4 << 30)) ctx.index.addFinding(SEV_MEDIUM, "hdf5-shape-bomb", "dataset \"" + name + "\" declares " + bytes.toString() + " bytes and stores none; reading it allocates the declared size", name);
+      else sparseFinding(ctx, h, name, bytes, 0);
       return true;
     }
     if (L.addr > h.size || bytes > h.size - L.addr) {
@@ -462,8 +463,20 @@ function dataset(ctx: Context, h: H5, w: Walk, oh: ObjHeader, name: string, attr
   for (let i = 0; i < g.segments.length; i++) stored += g.segments[i].length;
   if (bytes > (<u64>4 << 30) && bytes / (stored > 0 ? stored : 1) > 1000) {
     ctx.index.addFinding(SEV_MEDIUM, "hdf5-shape-bomb", "dataset \"" + name + "\" declares " + bytes.toString() + " bytes but stores " + stored.toString() + "; reading it allocates the declared size", name);
+  } else {
+    sparseFinding(ctx, h, name, bytes, stored);
   }
   return true;
+}
+
+// Missing chunks (and unallocated contiguous data) read as the fill value, which is correct
+// HDF5, but a file of kilobytes declaring a dataset of a gigabyte is worth a word before someone
+// reads it whole: an info finding when the declared size is over 64 MiB and 1000 times the file.
+const SPARSE_MIN: u64 = 64 << 20;
+function sparseFinding(ctx: Context, h: H5, name: string, bytes: u64, stored: u64): void {
+  const file = h.size > 0 ? h.size : 1;
+  if (bytes < SPARSE_MIN || bytes / file < 1000) return;
+  ctx.index.addFinding(SEV_INFO, "hdf5-sparse-dataset", "dataset \"" + name + "\" declares " + bytes.toString() + " bytes in a file of " + h.size.toString() + " (" + stored.toString() + " stored); the rest reads as the fill value, so read() allocates the declared size (chunks() streams it)", name);
 }
 
 function sameOrigin(a: ChunkRec, b: ChunkRec): bool {

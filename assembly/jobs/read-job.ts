@@ -109,6 +109,9 @@ export class ReadJob extends Job {
     }
     // Window: a whole number of units, about WINDOW bytes (the whole tensor when gathering).
     let cap = this.gather ? this.total : (WINDOW / this.unitBytes) * this.unitBytes;
+    // A small tensor gets a buffer of its own size, not a 4 MiB window: a thousand reads in
+    // flight at once would otherwise fill the 4 GiB of wasm memory.
+    if (!this.gather && this.total > 0 && this.total < cap && this.total % this.unitBytes == 0) cap = this.total;
     const grid = p.grid;
     if (grid !== null) {
       cap = gridSlabBytes(grid, 0);
@@ -544,7 +547,16 @@ function fillPattern(dst: usize, len: u64, fill: u8[] | null): void {
     memory.fill(dst, 0, <usize>len);
     return;
   }
-  for (let i: u64 = 0; i < len; i++) store<u8>(dst + <usize>i, unchecked(fill[<i32>(i % n)]));
+  // Memory speed, not a loop per element: write the pattern once, then double the filled prefix
+  // with memory.copy (every prefix is a whole number of patterns). A sparse dataset of gigabytes
+  // of missing chunks reads as fast as memset.
+  let have: u64 = n < len ? n : len;
+  for (let i: u64 = 0; i < have; i++) store<u8>(dst + <usize>i, unchecked(fill[<i32>i]));
+  while (have < len) {
+    const k = have < len - have ? have : len - have;
+    memory.copy(dst + <usize>have, dst, <usize>k);
+    have += k;
+  }
 }
 
 // Copies the part of chunk `k` (C order over the chunk's shape) that lies inside the array into

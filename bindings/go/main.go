@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -152,6 +153,19 @@ type Model struct {
 	sources map[int32]*os.File
 	Index   map[string]any
 	Raw     string
+	// MaxTensorBytes is the largest tensor Read buffers whole. The size comes from the file, which
+	// may claim terabytes, so it is checked before allocating (TOO_LARGE, bindings/ABI.md).
+	MaxTensorBytes float64
+}
+
+// DefaultMaxTensorBytes is Model.MaxTensorBytes unless OMNIMODEL_MAX_TENSOR_BYTES says otherwise.
+const DefaultMaxTensorBytes = 2 << 30
+
+func maxTensorBytesFromEnv() float64 {
+	if v, err := strconv.ParseFloat(os.Getenv("OMNIMODEL_MAX_TENSOR_BYTES"), 64); err == nil {
+		return v
+	}
+	return DefaultMaxTensorBytes
 }
 
 // run drives a job; output and copy receive what read jobs produce.
@@ -237,7 +251,7 @@ func Open(c *Core, path string) (*Model, error) {
 	if h <= 0 {
 		return nil, fmt.Errorf("index_open refused (%d)", h)
 	}
-	m := &Model{core: c, handle: h, dir: filepath.Dir(path), sources: map[int32]*os.File{0: fh}}
+	m := &Model{core: c, handle: h, dir: filepath.Dir(path), sources: map[int32]*os.File{0: fh}, MaxTensorBytes: maxTensorBytesFromEnv()}
 	name := []byte(filepath.Base(path))
 	p := c.u32("alloc", uint64(len(name)+1))
 	copy(c.view(p, uint32(len(name))), name)
@@ -264,6 +278,9 @@ func (m *Model) Read(t int32, dtype int32, w io.Writer) error {
 	}
 	defer c.call("job_close", i(h))
 	total := c.f64("read_output_length", i(h))
+	if total > m.MaxTensorBytes {
+		return &CoreError{Code: "TOO_LARGE", Message: fmt.Sprintf("tensor #%d needs %.0f bytes, over the %.0f this host buffers for one read; stream it (read jobs emit windows at offsets) instead", t, total, m.MaxTensorBytes)}
+	}
 	out := make([]byte, int(total)) // fixtures are small; a streaming host would write at offsets
 	err := m.run(h, func(data []byte, off float64) {
 		copy(out[int(off):], data)

@@ -98,6 +98,21 @@ for (const c of facts.cases) {
     h.ms = (h.ms ?? 0) + ms;
   }
 }
+// A file whose tensors claim 4 TiB and 16 GiB (tests/fixtures/hdf5/shape_bomb.h5): every host
+// must refuse the whole-tensor read with TOO_LARGE before allocating, by default and with a
+// configured cap; a cap above a small tensor's size must let it through.
+const bomb = join(root, "tests", "fixtures", "hdf5", "shape_bomb.h5");
+const small = join(root, "tests", "fixtures", "hosts", "mixed.safetensors");
+for (const h of hosts) {
+  const run = (file, cap) => JSON.parse(execFileSync(h.bin, h.name === "rust" ? ["--facts", wasm, file] : ["-facts", wasm, file], {
+    encoding: "utf8", env: cap === undefined ? env : { ...env, OMNIMODEL_MAX_TENSOR_BYTES: String(cap) },
+  }));
+  const codes = (out) => (out.tensors ?? []).map((t) => [t.read_error ?? null, t.f32_error ?? null]);
+  const byDefault = run(bomb);
+  check(byDefault.tensors?.length === 2 && codes(byDefault).every(([a, b]) => a === "TOO_LARGE" && b === "TOO_LARGE"), `${h.name} shape_bomb.h5: TOO_LARGE by default`, byDefault.tensors);
+  const tiny = run(small, 4);
+  check(codes(tiny).some(([a]) => a === "TOO_LARGE") && codes(tiny).some(([a]) => a === null), `${h.name} OMNIMODEL_MAX_TENSOR_BYTES=4: larger tensors refused, smaller read`, tiny.tensors);
+}
 for (const h of hosts) console.log(`native: ${h.name} ran ${facts.cases.length} fixtures in ${h.ms?.toFixed(0)} ms (one process each)`);
 rmSync(env.OMNIMODEL_WAZERO_CACHE, { recursive: true, force: true });
 console.log(`native: ${passed} passed, ${failed} failed`);

@@ -35,6 +35,7 @@ export function zipChild(ctx: Context, a: ZipArchive, e: ZipEntry): i32 {
       const pre = decodePrefix(ctx, a.source, e.dataOffset, e.csize, c.codec, n);
       if (pre.status != ST_DONE) return pre.status;
       c.format = sniffFormat(pre.ptr, pre.len, e.usize, e.name);
+      c.sniffed = true;
     }
   }
   ctx.index.children.push(c);

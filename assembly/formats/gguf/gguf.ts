@@ -674,7 +674,9 @@ function addTensor(ctx: Context, t: TensorInfo, h: Header, typeMap: Map<u32, u32
     const to = typeMap.get(type);
     const be = ggmlBlockElements(<i32>to);
     const nb = ggmlRowBytes(<i32>to, t.nelem);
-    if (be > 0 && nb != u64.MAX_VALUE && t.dataStart + t.offset + nb <= ctx.sourceSize(t.source)) {
+    const srcSize = ctx.sourceSize(t.source);
+    // Subtraction form: the offset comes from the file and dataStart + offset + nb can wrap.
+    if (be > 0 && nb != u64.MAX_VALUE && t.dataStart <= srcSize && t.offset <= srcSize - t.dataStart && nb <= srcSize - t.dataStart - t.offset) {
       info.setU64("mapped_from", type);
       type = to;
       t.nbytes = nb;

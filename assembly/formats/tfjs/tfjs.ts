@@ -186,7 +186,7 @@ export class TfjsFormat extends FormatModule {
           bytes = nelem * width;
         }
         t.byteLength = bytes;
-        if (missing === null && pos + bytes > total) return ctx.fail(E_INCOMPLETE_BUFFER, "tfjs: weight \"" + name + "\" needs bytes up to " + (pos + bytes).toString() + " of group " + g.toString() + ", whose shards hold " + total.toString(), 0);
+        if (missing === null && (bytes > total || pos > total - bytes)) return ctx.fail(E_INCOMPLETE_BUFFER, "tfjs: weight \"" + name + "\" needs bytes up to " + (pos + bytes).toString() + " of group " + g.toString() + ", whose shards hold " + total.toString(), 0);
         if (missing !== null) plan.unreadable = missing;
         else if (plan.unreadable === null) addSegments(plan, shards, pos, bytes);
         pos += bytes;

@@ -13,7 +13,7 @@ import { decodePrefix } from "../../containers/prefix";
 import { openTar, isTarHeader, TarEntry, TarWalker } from "../../containers/tar";
 import { resolveMember, ZipArchive, ZipEntry } from "../../containers/zip";
 import { Inflater, INFLATE_GZIP } from "../../containers/inflate";
-import { E_INVALID_JSON } from "../../core/errors";
+import { E_INVALID_JSON, E_PATH_VIOLATION } from "../../core/errors";
 import { Child, CODEC_GZIP, CODEC_NONE, SEV_HIGH, SEV_INFO, SEV_MEDIUM, strArray } from "../../core/model";
 import { JArr, JObj, JsonParser, JUint } from "../../util/json";
 import { FormatModule, Sniff, SNIFF_BYTES, SNIFF_NO, SNIFF_STRUCTURE } from "../format";
@@ -77,13 +77,28 @@ function serializedChild(ctx: Context, a: ZipArchive): i32 {
   return zipChild(ctx, a, e);
 }
 
+// The manifest's serializedFile, or null when there is none or it leaves the archive: then it
+// is a path escape (TorchServe would read that file from outside the model), listed as a child
+// that child_open refuses with PATH_VIOLATION, not as a missing member.
 function serializedFile(ctx: Context): string | null {
   const man = ctx.index.metadata.getObj("manifest");
   if (!man) return null;
   const model = man.getObj("model");
   if (!model) return null;
   const sf = model.getStr("serializedFile");
-  return sf !== null && sf.length ? sf : null;
+  if (sf === null || !sf.length) return null;
+  if (escapes(ctx, sf)) return null;
+  return sf;
+}
+
+function escapes(ctx: Context, ref: string): bool {
+  const rule = checkRelativePath(ref);
+  if (!rule.length) return false;
+  ctx.index.addFinding(SEV_HIGH, "path-escape", "The manifest's serializedFile \"" + ref + "\" " + rule + "; loading the model would read a file outside the archive.", ref);
+  const c = new Child(ref);
+  c.refusal = E_PATH_VIOLATION;
+  ctx.index.children.push(c);
+  return true;
 }
 
 function isCode(name: string): bool {
@@ -297,7 +312,10 @@ function tarChild(ctx: Context, e: TarEntry, gz: bool): void {
     c.skip = e.dataOffset;
   }
   const cap = e.captured;
-  if (cap !== null && cap.byteLength > 0) c.format = sniffFormat(changetype<usize>(cap), <usize>cap.byteLength, e.size, e.name);
+  if (cap !== null && cap.byteLength > 0) {
+    c.format = sniffFormat(changetype<usize>(cap), <usize>cap.byteLength, e.size, e.name);
+    c.sniffed = true;
+  }
   ctx.index.children.push(c);
 }
 
@@ -326,7 +344,7 @@ export function describeManifestDocument(ctx: Context, o: JObj): i32 {
     } else if (refs[i] == "requirementsFile") {
       idx.addFinding(SEV_MEDIUM, "torchserve-requirements", "TorchServe can pip-install the packages in " + v + " when it loads the model.", v);
     } else if (refs[i] == "serializedFile") {
-      idx.children.push(new Child(v));
+      if (!escapes(ctx, v)) idx.children.push(new Child(v));
     }
   }
   return ST_DONE;

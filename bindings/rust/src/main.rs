@@ -166,12 +166,22 @@ impl Core {
     }
 }
 
+/// The largest tensor `read` allocates whole. The size comes from the file, which may claim
+/// terabytes, so it is checked before allocating (TOO_LARGE, bindings/ABI.md); set
+/// OMNIMODEL_MAX_TENSOR_BYTES or `Model::max_tensor_bytes` to change it.
+const DEFAULT_MAX_TENSOR_BYTES: f64 = 2.0 * 1024.0 * 1024.0 * 1024.0;
+
+fn max_tensor_bytes_from_env() -> f64 {
+    std::env::var("OMNIMODEL_MAX_TENSOR_BYTES").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(DEFAULT_MAX_TENSOR_BYTES)
+}
+
 /// A finished index job and its files (source 0 = the main file).
 struct Model {
     handle: i32,
     dir: PathBuf,
     sources: Vec<Option<File>>,
     index: String,
+    max_tensor_bytes: f64,
 }
 
 enum Sink<'a> {
@@ -271,7 +281,7 @@ impl Model {
             return Err(err("BAD_ARGUMENT", format!("index_open refused ({h})")));
         }
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
-        let mut m = Model { handle: h, dir, sources: vec![Some(f)], index: String::new() };
+        let mut m = Model { handle: h, dir, sources: vec![Some(f)], index: String::new(), max_tensor_bytes: max_tensor_bytes_from_env() };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let set_name = core.job_set_name;
         core.with_string(&name, |c, p, l| c.call(set_name, (h, p, l)));
@@ -297,8 +307,16 @@ impl Model {
             return Err(err(ERROR_NAMES.get((-h) as usize).copied().unwrap_or("ERROR"), format!("read_open refused ({h})")));
         }
         let len = core.read_output_length;
-        let total = core.call(len, h) as usize;
-        let mut out = vec![0u8; total];
+        let total = core.call(len, h);
+        if total > self.max_tensor_bytes {
+            let close = core.job_close;
+            core.call(close, h);
+            return Err(err(
+                "TOO_LARGE",
+                format!("tensor #{t} needs {total} bytes, over the {} this host allocates for one read; stream it (read jobs emit windows at offsets) instead", self.max_tensor_bytes),
+            ));
+        }
+        let mut out = vec![0u8; total as usize];
         let r = self.drive(core, h, Sink::Buffer(&mut out));
         let close = core.job_close;
         core.call(close, h);

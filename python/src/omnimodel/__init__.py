@@ -53,13 +53,16 @@ def _to_source(src, name: Optional[str], siblings, headers) -> Source:
 
 
 def open(src, *, format: Optional[str] = None, name: Optional[str] = None, siblings: Optional[Dict[str, Any]] = None,
-         headers: Optional[Dict[str, str]] = None, options: Optional[Dict[str, Any]] = None, threads: Optional[int] = None) -> Model:
+         headers: Optional[Dict[str, str]] = None, options: Optional[Dict[str, Any]] = None, threads: Optional[int] = None,
+         max_tensor_bytes: Optional[int] = None) -> Model:
     """Opens a model (a path, a directory, an http(s) URL, bytes, or a Source). Reads only what
     the index needs. ``siblings`` maps relative paths to bytes for multi-file models given as bytes.
     ``threads``: threads for read_all() and convert (1: this thread; unset: every core for local
-    files of 256 MiB or more)."""
+    files of 256 MiB or more). ``max_tensor_bytes`` (default 2 GiB) is the largest array
+    read()/numpy() allocate; larger tensors raise TOO_LARGE and are read with chunks() or read_into()."""
     core = _core()
-    return open_source(core, _to_source(src, name, siblings, headers), format=format, options=options, threads=threads)
+    return open_source(core, _to_source(src, name, siblings, headers), format=format, options=options, threads=threads,
+                       max_tensor_bytes=max_tensor_bytes)
 
 
 def scan(src, **kwargs) -> Dict[str, Any]:

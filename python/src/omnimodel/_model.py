@@ -11,6 +11,26 @@ from ._errors import OmnimodelError
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 CHUNK = 8 * 1024 * 1024
 
+# read()/numpy() allocate the whole tensor and the size comes from the file, which may lie by
+# terabytes: above this many bytes they refuse with TOO_LARGE before allocating. chunks() and
+# read_into() are bounded by the caller. open(..., max_tensor_bytes=N) changes it per model.
+DEFAULT_MAX_TENSOR_BYTES = 2 * 1024 * 1024 * 1024
+
+
+def _size_text(n: int) -> str:
+    v, u = float(n), 0
+    units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"]
+    while v >= 1024 and u < len(units) - 1:
+        v /= 1024
+        u += 1
+    return f"{n} bytes" if u == 0 else f"{n} bytes ({v:.1f} {units[u]})"
+
+
+def _too_large(what: str, n: int, cap: int, file) -> OmnimodelError:
+    return OmnimodelError("TOO_LARGE", f"{what} needs {_size_text(n)}, over the {_size_text(cap)} read() may allocate; "
+                          "read it in bounded windows with chunks(), or into a buffer of your own with read_into() "
+                          "(or raise max_tensor_bytes)", file=file)
+
 
 def severity_rank(s: str) -> int:
     return SEVERITIES.index(s) + 1 if s in SEVERITIES else 0
@@ -69,11 +89,18 @@ class Tensor:
             core.job_close(h)
         return written
 
+    def _checked_length(self, dtype: Optional[str]) -> int:
+        n = self.output_byte_length(dtype)
+        cap = self._model.max_tensor_bytes
+        if n > cap:
+            raise _too_large(f'tensor "{self.name}"', n, cap, self._model.source.name)
+        return n
+
     def read(self, dtype: Optional[str] = None) -> memoryview:
         """The values as a memoryview of the right format and shape (bytes for types Python has
         no format for; complex types get a trailing axis of 2)."""
         dt = dtype or self.dtype
-        buf = bytearray(self.output_byte_length(dtype))
+        buf = bytearray(self._checked_length(dtype))
         self.read_into(buf, dtype)
         mv = memoryview(buf)
         fmt = MEMORYVIEW_FORMAT.get(dt)
@@ -92,7 +119,7 @@ class Tensor:
         dt = dtype or self.dtype
         # np.empty, not bytearray: no zero-filling pass before the read writes every byte, and
         # numpy asks the kernel for huge pages on large arrays, so first-touch faults are fewer.
-        buf = np.empty(self.output_byte_length(dtype), dtype=np.uint8)
+        buf = np.empty(self._checked_length(dtype), dtype=np.uint8)
         self.read_into(buf, dtype)
         npdt = NUMPY_DTYPE.get(dt)
         if dt in ML_DTYPES:
@@ -112,10 +139,13 @@ class Tensor:
         h = core.strings_open(model._handle, self._position)
         if h <= 0:
             raise OmnimodelError("NOT_FOUND", f'tensor "{self.name}" cannot be read', file=model.source.name)
-        parts = []
+        parts, total = [], 0
         try:
             for s in steps(core, h, model._table):
                 if s[0] == "output":
+                    total += s[2]
+                    if total > model.max_tensor_bytes:
+                        raise _too_large(f'the strings of tensor "{self.name}"', total, model.max_tensor_bytes, model.source.name)
                     parts.append(core.read(s[1], s[2]))
         finally:
             core.job_close(h)
@@ -166,7 +196,9 @@ class Tensors(dict):
 
 
 class Model:
-    def __init__(self, core: Core, handle: int, table: SourceTable, index: Dict[str, Any]):
+    def __init__(self, core: Core, handle: int, table: SourceTable, index: Dict[str, Any],
+                 max_tensor_bytes: Optional[int] = None):
+        self.max_tensor_bytes = DEFAULT_MAX_TENSOR_BYTES if max_tensor_bytes is None else int(max_tensor_bytes)
         self._core = core
         self._handle = handle
         self._table = table
@@ -302,6 +334,8 @@ class Model:
             data = bytearray()
             gen = steps(core, h, self._table)
             for s in gen:
+                if len(data) + s[2] > self.max_tensor_bytes:
+                    raise _too_large(f'metadata "{key}"', len(data) + s[2], self.max_tensor_bytes, self.source.name)
                 data += core.read(s[1], s[2])  # only outputs: array jobs never ask for copies
                 if want < desc["length"] and _has_items(data, want, item):
                     gen.close()
@@ -339,7 +373,8 @@ class Model:
         self._table.close()
 
 
-def open_source(core: Core, source, format: Optional[str] = None, options: Optional[Dict[str, Any]] = None, threads: Optional[int] = None) -> Model:
+def open_source(core: Core, source, format: Optional[str] = None, options: Optional[Dict[str, Any]] = None, threads: Optional[int] = None,
+                max_tensor_bytes: Optional[int] = None) -> Model:
     h = core.index_open(float(source.size))
     if h <= 0:
         raise OmnimodelError("BAD_ARGUMENT", f"cannot index a source of {source.size} bytes", file=source.name)
@@ -355,7 +390,7 @@ def open_source(core: Core, source, format: Optional[str] = None, options: Optio
                 raise OmnimodelError("BAD_ARGUMENT", "the core refused the options", file=source.name)
         drive(core, h, table)
         index = json.loads(core.string(core.job_result(h) & MASK, core.job_result_length(h) & MASK))
-        model = Model(core, h, table, index)
+        model = Model(core, h, table, index, max_tensor_bytes)
         model._open_options = (format, options, threads)
         return model
     except BaseException:

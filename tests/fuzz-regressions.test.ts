@@ -1,0 +1,83 @@
+// One test per defect kind the fuzz campaigns found (inputs built by
+// tests/fixtures/fuzz-regressions/generate.mjs from committed fixtures): each must end in a value,
+// a typed error or a finding, never a trap, an untyped exception or a runaway allocation.
+import { describe, expect, it } from "vitest";
+import { sdk } from "./helpers/core";
+// @ts-expect-error: a plain .mjs generator without types
+import { fillValueWrap, npyZip, torchserveEscape, zerosBomb } from "./fixtures/fuzz-regressions/generate.mjs";
+
+async function settle(p: Promise<unknown>): Promise<any> {
+  try {
+    return { value: await p };
+  } catch (e) {
+    return { error: e };
+  }
+}
+
+describe("fuzz regressions", () => {
+  it("HDF5 fill value whose size field wraps 8 + n (n = 0xffffffff) opens without a trap", async () => {
+    const { open } = await sdk();
+    const m = await open(fillValueWrap(), { name: "fill.h5" });
+    try {
+      for (const t of m.tensors) {
+        const r = await settle(t.read());
+        if (r.error) expect(r.error.name).toBe("OmnimodelError");
+      }
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("a TorchServe MANIFEST serializedFile of ../../etc/passwd is a path escape, not a missing file", async () => {
+    const { open, OmnimodelError } = await sdk();
+    const m = await open(torchserveEscape(), { name: "escape.mar" });
+    try {
+      const esc = m.findings.filter((f) => f.code === "path-escape");
+      expect(esc).toHaveLength(1);
+      expect(esc[0].severity).toBe("high");
+      expect(esc[0].location).toBe("../../etc/passwd");
+      expect(m.findings.some((f) => f.code === "torchserve-missing-file")).toBe(false);
+      const r = await settle(m.openChild("../../etc/passwd"));
+      expect(r.error).toBeInstanceOf(OmnimodelError);
+      expect(r.error.code).toBe("PATH_VIOLATION");
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("members of a zip bomb are refused from their first bytes, without inflating a gigabyte", async () => {
+    const { open } = await sdk();
+    const m = await open(zerosBomb(16, 64 * 1024 * 1024), { name: "bomb.zip" });
+    try {
+      expect(m.children).toHaveLength(16);
+      const before = process.memoryUsage().rss;
+      for (let i = 0; i < m.children.length; i++) {
+        const r = await settle(m.openChild(i));
+        expect(r.error?.code).toBe("UNKNOWN_FORMAT");
+      }
+      // 1 GiB would have been inflated member by member; none of it was.
+      expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("the bytes openChild decompresses are capped per open model, children of children included", async () => {
+    const { open } = await sdk();
+    const { zip, memberSize } = npyZip(4);
+    const m = await open(zip, { name: "many.zip", maxInflatedBytes: memberSize * 2 + 1 });
+    try {
+      for (const i of [0, 1]) {
+        const c = await m.openChild(i);
+        expect(c.format).toBe("safetensors");
+        await c.close();
+      }
+      const r = await settle(m.openChild(2));
+      expect(r.error?.code).toBe("LIMIT");
+      expect(r.error?.message).toMatch(/maxInflatedBytes/);
+      expect(m.inflateBudget.left).toBe(1);
+    } finally {
+      await m.close();
+    }
+  });
+});

@@ -18,6 +18,7 @@ const LOADERS: string[] = [
   "tf-graphdef", "tf.import_graph_def",
   "tf-checkpoint", "tf.train.load_checkpoint",
   "tfjs", "tf.loadGraphModel",
+  "tflite", "the LiteRT (TFLite) interpreter",
   "safetensors", "safetensors.load_file",
   "gguf", "llama.cpp",
   "ggml", "ggml",

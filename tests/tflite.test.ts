@@ -12,7 +12,7 @@ import { FIXTURES, sdk } from "./helpers/core";
 
 const DIR = join(FIXTURES, "tflite");
 const expected = JSON.parse(readFileSync(join(DIR, "expected.json"), "utf8")).files as Record<string, any>;
-const DTYPE: Record<string, string> = { float32: "F32", float16: "F16", int8: "I8", uint8: "U8", int16: "I16", int32: "I32", int64: "I64" };
+const DTYPE: Record<string, string> = { float32: "F32", float16: "F16", int8: "I8", uint8: "U8", int16: "I16", int32: "I32", int64: "I64", int4: "I4" };
 
 let open: Awaited<ReturnType<typeof sdk>>["open"];
 beforeAll(async () => { open = (await sdk()).open; });

@@ -19,6 +19,7 @@ const LOADERS: string[] = [
   "tf-checkpoint", "tf.train.load_checkpoint",
   "tfjs", "tf.loadGraphModel",
   "tflite", "the LiteRT (TFLite) interpreter",
+  "torch-export", "torch.export.load",
   "safetensors", "safetensors.load_file",
   "gguf", "llama.cpp",
   "ggml", "ggml",

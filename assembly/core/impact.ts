@@ -18,6 +18,8 @@ const LOADERS: string[] = [
   "tf-graphdef", "tf.import_graph_def",
   "tf-checkpoint", "tf.train.load_checkpoint",
   "tfjs", "tf.loadGraphModel",
+  "tflite", "the LiteRT (TFLite) interpreter",
+  "torch-export", "torch.export.load",
   "safetensors", "safetensors.load_file",
   "gguf", "llama.cpp",
   "ggml", "ggml",

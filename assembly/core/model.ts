@@ -105,6 +105,13 @@ export class Plan {
   affine: bool = false;
   scale: f64 = 1.0;
   bias: f64 = 0.0;
+  // Quantized integers (TFLite): a float read yields (stored - quantZero[c]) * quantScale[c] in
+  // f64, rounded once (kernels/dequant.ts), c = (element / quantInner) % quantScale.length.
+  quantScale: f64[] | null = null;
+  quantZero: f64[] | null = null;
+  quantInner: u64 = 1;
+  // Element count of sub-byte values whose last byte is padded (int4 with an odd count); 0: all.
+  elements: u64 = 0;
   // Chunked storage, when the values are not one run of segments (then `segments` is empty).
   grid: ChunkGrid | null = null;
   // Fixed-width strings (STR tensors): how each item is encoded and its size in bytes.

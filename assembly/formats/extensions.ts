@@ -33,6 +33,7 @@ const EXT: string[] = [
   ".tar", "tar pytorch torchserve-mar",
   ".pb", "tf-graphdef tf-savedmodel onnx",
   ".tflite", "tflite",
+  ".pt2", "torch-export zip",
   ".ubj", "xgboost",
   ".ftz", "fasttext",
   ".vec", "word2vec",

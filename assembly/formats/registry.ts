@@ -3,7 +3,8 @@
 // Detection (DESIGN.md §2) is by content: each module's sniff sees the first and last 4 KiB and
 // the size, and the highest score wins; on equal scores the earlier module wins. Scores say how
 // sure the content makes a module (format.ts):
-//   100     MAGIC: a magic number at a fixed offset (zip, npy, GGUF, GGML, legacy torch, fastText)
+//   100     MAGIC: a magic number at a fixed offset (zip, npy, GGUF, GGML, legacy torch, fastText,
+//           TFLite's "TFL3" FlatBuffer identifier)
 //    90     safetensors' structure (u64 length, then '{'): above pickle, because a header length
 //           whose low bytes are 80 02 starts like a protocol-2 pickle, and above JSON, because
 //           N = 123 starts with '{'
@@ -44,6 +45,7 @@ import { JsonFormat } from "./json/json";
 import { ChatTemplateFormat } from "./jinja/template";
 import { GensimFormat } from "./pickle/gensim";
 import { HeaderlessFormat } from "./tfjs/headerless";
+import { TfliteFormat } from "./tflite/tflite";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -53,6 +55,7 @@ export const FORMATS: FormatModule[] = [
   new GGUFFormat(),
   new GGMLFormat(),
   new OnnxFormat(),
+  new TfliteFormat(),
   new TfGraphDefFormat(),
   new TfSavedModelFormat(),
   new TfCheckpointFormat(),

@@ -13,7 +13,8 @@ import { codecToInflate } from "../containers/prefix";
 import { decodeWholeCodec, isWholeCodec, wholeCodecName } from "../containers/whole";
 import { canConvert, convertFromF32, convertToF32, swapInPlace, swapUnit } from "../kernels/convert";
 import { ggmlBlockBytes } from "../kernels/ggml-types";
-import { DT_F32, DT_GGML_BASE } from "../core/dtype";
+import { dequantizeToF32, dequantSupported } from "../kernels/dequant";
+import { DT_BF16, DT_F16, DT_F32, DT_GGML_BASE } from "../core/dtype";
 import { isPbCodec, PbDecoder } from "../protobuf/values";
 import { CODEC_LATIN1_UTF8, Latin1TextDecoder } from "../containers/latin1";
 import { ValueDecoder } from "../containers/value-decoder";
@@ -36,6 +37,8 @@ export class ReadJob extends Job {
   private unitElems: u64;
   private outUnitBytes: u64;
   private gather: bool;
+  private dequant: bool; // quantized integers read as floats (plan.quantScale)
+  private elemDone: u64 = 0;
 
   private seg: i32 = 0;
   private segPos: u64 = 0; // content bytes of the current segment already taken
@@ -86,7 +89,10 @@ export class ReadJob extends Job {
       const bits = <u64>dtypeBits(st);
       this.unitBytes = bits >= 8 ? bits / 8 : 1;
     }
-    const same = this.outType == st && !plan.affine;
+    const ot = this.outType;
+    this.dequant = plan.quantScale !== null && ot != st && (ot == DT_F32 || ot == DT_F16 || ot == DT_BF16) && dequantSupported(st);
+    if (this.dequant && dtypeBits(st) < 8) this.unitElems = <u64>(8 / dtypeBits(st));
+    const same = this.outType == st && !plan.affine && !this.dequant;
     this.passthrough = same && !(plan.bigEndian && swapUnit(st) > 1) && !this.gather;
     if (same) this.outUnitBytes = this.unitBytes;
     else this.outUnitBytes = this.unitElems * <u64>(dtypeBits(this.outType) / 8);
@@ -97,7 +103,7 @@ export class ReadJob extends Job {
     const p = this.plan;
     const unread = p.unreadable;
     if (unread !== null) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" cannot be read: " + unread, 0);
-    if (!canConvert(p.storage, this.outType)) {
+    if (!this.dequant && !canConvert(p.storage, this.outType)) {
       return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" is " + dtypeName(p.storage) + ", which cannot be converted to " + dtypeName(this.outType), 0);
     }
     if (this.unitBytes == 0) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" has a type with no known byte size", 0);
@@ -141,6 +147,7 @@ export class ReadJob extends Job {
   // Total output bytes this read will produce.
   outputLength(): u64 {
     if (this.unitBytes == 0) return 0; // a type with no known size: check() reports it
+    if (this.dequant && this.plan.elements > 0) return this.plan.elements * (this.outUnitBytes / this.unitElems);
     return (this.total / this.unitBytes) * this.outUnitBytes;
   }
 
@@ -458,7 +465,16 @@ export class ReadJob extends Job {
     }
     let src = this.staging;
     let outBytes = len;
-    if (this.outType != st || this.plan.affine) {
+    if (this.dequant) {
+      const p = this.plan;
+      let n = elems;
+      if (p.elements > 0) n = this.elemDone >= p.elements ? 0 : (p.elements - this.elemDone < n ? p.elements - this.elemDone : n);
+      dequantizeToF32(st, this.staging, <usize>n, this.out, this.elemDone, p.quantScale!, p.quantZero!, p.quantInner);
+      this.elemDone += n;
+      if (this.outType != DT_F32) convertFromF32(this.outType, this.out, <usize>n, this.out);
+      src = this.out;
+      outBytes = n * (this.outUnitBytes / this.unitElems);
+    } else if (this.outType != st || this.plan.affine) {
       const toF = this.outType == DT_F32 ? this.out : this.out; // f32 first, then narrow in place
       const rc = convertToF32(st, this.staging, <usize>elems, toF);
       if (rc < 0) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\": no conversion from " + dtypeName(st) + " to F32", 0);

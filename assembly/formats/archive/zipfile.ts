@@ -13,9 +13,11 @@ import { TorchServeZipFlavor } from "../torchserve/torchserve";
 import { PyTorchZipFlavor } from "../pickle/pytorch";
 import { TorchScriptFlavor, TorchPackageFlavor } from "../pickle/torchscript";
 import { PickleZipFlavor } from "../pickle/pickle";
+import { Pt2Flavor } from "../torchexport/pt2";
 
 const FLAVORS: ZipFlavor[] = [
   new NpzFlavor(),
+  new Pt2Flavor(),
   new KerasZipFlavor(),
   new TorchServeZipFlavor(),
   new TorchPackageFlavor(),

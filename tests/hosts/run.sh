@@ -59,6 +59,7 @@ native() {
 
 suite "prepare (web bundle, wheel)" prepare
 suite "CPython (wasmtime)" cpython
+suite "packaging (npm tarball, wheel in a new venv)" env WORK="$WORK" PY="$PY" bash tests/hosts/packaging.sh
 suite "Pyodide in Node" pyodide
 suite "Deno" deno_suite
 suite "Chromium" browser

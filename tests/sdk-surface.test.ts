@@ -17,8 +17,10 @@ const TS_ONLY: Record<string, Record<string, string>> = {
     open_read: "read-job plumbing for ts/writers",
     with_read: "read-job plumbing for ts/writers",
     drive_read: "read-job plumbing for ts/writers",
+    open_options: "what pool workers reopen the file with (Python keeps it as _open_options)",
+    inflate_budget: "the decompression budget openChild() hands to children (Python: not yet shared)",
   },
-  Tensor: {},
+  Tensor: { position: "the tensor's index for pool workers (Python keeps it as _position)" },
 };
 
 /** Python additions with no TypeScript counterpart. */

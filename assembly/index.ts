@@ -240,6 +240,18 @@ export function job_close(h: i32): void {
 
 // ---- writing ----
 
+// A finished job holding a writer's plan: its JSON description as the result, its header bytes
+// as the output (kept alive until the job is closed).
+function planJob(description: ByteBuf, header: ByteBuf): i32 {
+  const d = new DoneJob();
+  d.result.raw(description.ptr, description.len);
+  description.dispose();
+  d.outPtr = header.ptr;
+  d.outLen = header.len;
+  d.keep = header;
+  return addJob(d);
+}
+
 // Plans a conversion of a finished index job to safetensors, as dtype `want` (0 keep, 2 F32,
 // 3 F16, 4 BF16). Returns a finished job: job_result = JSON {tensors: [{tensor, name, dtype,
 // readAs, byteLength}], skipped, headerLength, totalLength}; job_output_* = the header bytes.
@@ -248,13 +260,7 @@ export function convert_plan(indexHandle: i32, want: i32): i32 {
   if (!j || !(j instanceof IndexJob) || !(<IndexJob>j).finished) return -E_BAD_ARGUMENT;
   if (want != DT_KEEP && want != DT_F32 && want != DT_F16 && want != DT_BF16) return -E_BAD_ARGUMENT;
   const plan = planSafetensors((<IndexJob>j).index, want);
-  const d = new DoneJob();
-  d.result.raw(plan.description.ptr, plan.description.len);
-  plan.description.dispose();
-  d.outPtr = plan.header.ptr;
-  d.outLen = plan.header.len;
-  d.keep = plan.header;
-  return addJob(d);
+  return planJob(plan.description, plan.header);
 }
 
 // Plans a conversion of a finished index job to GGUF v3: type is a ggml type id (F32, F16, BF16,
@@ -280,13 +286,7 @@ export function gguf_plan(indexHandle: i32, type: i32, setFileType: i32, optsPtr
     d.errorBuf.str(plan.error);
     return addJob(d);
   }
-  const d = new DoneJob();
-  d.result.raw(plan.description.ptr, plan.description.len);
-  plan.description.dispose();
-  d.outPtr = plan.header.ptr;
-  d.outLen = plan.header.len;
-  d.keep = plan.header;
-  return addJob(d);
+  return planJob(plan.description, plan.header);
 }
 
 // n f32 at src -> ggml type `type` at dst (ggml_row_size bytes), bit for bit ggml's reference

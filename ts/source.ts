@@ -53,7 +53,8 @@ export class BytesSource implements Source {
 
 /** A byte range of another source (a stored archive member opened as its own model). */
 export class SliceSource implements Source {
-  constructor(private readonly parent: Source, private readonly start: number, readonly size: number, readonly name: string) {}
+  /** parent: the source this is a byte range of; start: where the range begins in it. */
+  constructor(readonly parent: Source, readonly start: number, readonly size: number, readonly name: string) {}
 
   get baseName(): string {
     return this.name.split("/").pop() ?? this.name;
@@ -68,4 +69,20 @@ export class SliceSource implements Source {
     if (!p.readSyncInto) return undefined;
     return (target, offset) => p.readSyncInto!(target, this.start + offset);
   }
+}
+
+/**
+ * Where byte `offset` of `source` lies in `root`, following archive members read in place
+ * (SliceSource chains); null when a member on the way was decompressed into memory, so the byte
+ * has no position in the file.
+ */
+export function offsetInRoot(source: Source, offset: number, root: Source): number | null {
+  let s = source;
+  let at = offset;
+  while (s !== root) {
+    if (!(s instanceof SliceSource)) return null;
+    at += s.start;
+    s = s.parent;
+  }
+  return at;
 }

@@ -55,11 +55,18 @@ export function foldAndScan(m: PickleMachine, view: usize, viewLen: usize): Pick
   return new PickleOutcome(m, f, r);
 }
 
-// Findings of the scan into the index; `where` prefixes locations (a member name).
-export function addFindings(idx: Index, r: PickleReport, where: string): void {
+// Findings of the scan into the index; `where` prefixes locations (a member name). When the
+// member's bytes are stored in place in the file (`stream` raw, in source 0), an "offset N" inside
+// it also gets "(file offset M)": the byte a SARIF viewer or a hex editor should show.
+export function addFindings(idx: Index, r: PickleReport, where: string, stream: Segment | null = null): void {
+  const fileBase: i64 = stream !== null && stream.source == 0 && stream.codec == CODEC_NONE && stream.skip == 0 ? <i64>stream.offset : -1;
   for (let i = 0; i < r.findings.length; i++) {
     const f = r.findings[i];
-    const loc = where.length ? (f.location.length ? where + ", " + f.location : where) : f.location;
+    let loc = where.length ? (f.location.length ? where + ", " + f.location : where) : f.location;
+    if (fileBase >= 0 && where.length && f.location.startsWith("offset ")) {
+      const n = I64.parseInt(f.location.substring(7));
+      if (n >= 0) loc += " (file offset " + (fileBase + n).toString() + ")";
+    }
     idx.addFinding(f.severity, f.code, f.message, loc);
   }
 }

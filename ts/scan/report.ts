@@ -9,6 +9,12 @@ export type Level = Severity | "none";
 export interface ScanFinding extends Finding {
   /** What the file would do when loaded with its usual loader, in one sentence. */
   impact: string;
+  /** For a finding inside an archive member: the member's path (`a.zip!inner.tar!x.pkl` as `inner.tar/x.pkl`). */
+  member?: string;
+  /** The finding's byte offset inside that member. */
+  memberOffset?: number;
+  /** The same byte's offset in the scanned file, when every member on the way is stored (read in place). */
+  fileOffset?: number;
 }
 
 export interface FileReport {

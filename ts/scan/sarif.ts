@@ -83,15 +83,36 @@ export function toSarif(report: ScanReport, options: SarifOptions): Record<strin
   report.files.forEach((f, i) => {
     const artifactLocation = { ...artifacts[i].location, index: i };
     for (const x of f.findings) {
-      const off = /offset (\d+)/.exec(x.location ?? "");
+      // A finding inside an archive member points at the byte in the scanned file when the members
+      // on the way are stored (read in place); inside a compressed member the file has no such
+      // byte, so the member and the offset in it are given as a logical location instead.
       const physicalLocation: Record<string, unknown> = { artifactLocation };
-      if (off) physicalLocation.region = { byteOffset: Number(off[1]) };
+      const logicalLocations: Record<string, unknown>[] = [];
+      if (x.member !== undefined) {
+        if (x.fileOffset !== undefined) physicalLocation.region = { byteOffset: x.fileOffset };
+        logicalLocations.push({
+          name: x.member,
+          kind: "member",
+          fullyQualifiedName: x.memberOffset !== undefined ? `${x.member}@${x.memberOffset}` : x.member,
+          ...(x.memberOffset !== undefined ? { properties: { byteOffset: x.memberOffset } } : {}),
+        });
+      } else {
+        // "member, offset N (file offset M)": a stored member of this file (the core adds M);
+        // "member, offset N": inside a compressed member; "offset N": the file itself
+        const loc = x.location ?? "";
+        const inMember = /^(.*), offset (\d+)(?: \(file offset (\d+)\))?$/.exec(loc);
+        const plain = /^offset (\d+)$/.exec(loc);
+        if (inMember) {
+          if (inMember[3] !== undefined) physicalLocation.region = { byteOffset: Number(inMember[3]) };
+          logicalLocations.push({ name: inMember[1], kind: "member", fullyQualifiedName: `${inMember[1]}@${inMember[2]}`, properties: { byteOffset: Number(inMember[2]) } });
+        } else if (plain) physicalLocation.region = { byteOffset: Number(plain[1]) };
+      }
       results.push({
         ruleId: x.code,
         ruleIndex: ruleIndex.get(x.code),
         level: sarifLevel(x.severity),
         message: { text: `${x.impact} ${x.message}`.trim() },
-        locations: [{ physicalLocation }],
+        locations: [{ physicalLocation, ...(logicalLocations.length ? { logicalLocations } : {}) }],
         partialFingerprints: { "omnimodel/v1": fingerprint(`${f.path}|${x.code}|${x.message}|${x.location ?? ""}`) },
         properties: { severity: x.severity, format: f.format, ...(x.location ? { location: x.location } : {}), ...(x.detail !== undefined ? { detail: clipDetail(x.detail) } : {}) },
       });

@@ -5,6 +5,7 @@
 import { open, type ModelInput, type OpenOptions } from "../open.js";
 import { OmnimodelError } from "../errors.js";
 import type { Model, Severity } from "../model.js";
+import { offsetInRoot, type Source } from "../source.js";
 import { impactOf, loaderFor, ready } from "./explain.js";
 import { exitCodeFor, highestOf, summarize, type FileReport, type ScanFinding, type ScanReport } from "./report.js";
 
@@ -48,11 +49,27 @@ export async function scanInput(input: ModelInput, path: string, size: number, o
   }
 }
 
-// Archives inside archives are scanned too: a child's findings are reported with its name.
+// Archives inside archives are scanned too: a child's findings are reported with its name, the
+// member path, and the byte offset both inside the member and, for members stored in place, in
+// the scanned file (SARIF points at that byte).
+
+/**
+ * The byte offset in its own model's source that a core finding's location gives: "offset N", or
+ * the "(file offset N)" the core adds to "member, offset M" for members stored in place; null
+ * when the location names a member whose bytes were decompressed (no position in the source).
+ */
+function memberOffsetOf(location: string | undefined): number | null {
+  const l = location ?? "";
+  const file = /\(file offset (\d+)\)/.exec(l);
+  if (file) return Number(file[1]);
+  const plain = /^offset (\d+)$/.exec(l);
+  return plain ? Number(plain[1]) : null;
+}
+
 const MAX_CHILD_DEPTH = 4;
 const MAX_CHILDREN = 1000;
 
-export async function scanChildren(m: Model, out: ScanFinding[], depth: number): Promise<void> {
+export async function scanChildren(m: Model, out: ScanFinding[], depth: number, root: Source = m.source, prefix = ""): Promise<void> {
   if (depth >= MAX_CHILD_DEPTH) return;
   const kids = m.children.slice(0, MAX_CHILDREN);
   for (let i = 0; i < kids.length; i++) {
@@ -65,10 +82,23 @@ export async function scanChildren(m: Model, out: ScanFinding[], depth: number):
       continue; // an unreadable member is already listed; its own parse error is not a finding
     }
     try {
+      const member = prefix + c.name;
       for (const f of child.findings) {
-        out.push({ ...f, location: `${c.name}${f.location ? ": " + f.location : ""}`, message: `${c.name}: ${f.message}`, impact: impactOf(f, child.format) });
+        const off = memberOffsetOf(f.location);
+        const fileOffset = off === null ? null : offsetInRoot(child.source, off, root);
+        // "inner.pkl, offset N": the finding is in a member of the child; name that member
+        const inner = /^(.*), offset (\d+)/.exec(f.location ?? "");
+        out.push({
+          ...f,
+          location: `${c.name}${f.location ? ": " + f.location : ""}`,
+          message: `${c.name}: ${f.message}`,
+          impact: impactOf(f, child.format),
+          member: inner ? `${member}/${inner[1]}` : member,
+          ...(inner ? { memberOffset: Number(inner[2]) } : off !== null ? { memberOffset: off } : {}),
+          ...(fileOffset !== null ? { fileOffset } : {}),
+        });
       }
-      await scanChildren(child, out, depth + 1);
+      await scanChildren(child, out, depth + 1, root, member + "/");
     } finally {
       await child.close();
     }

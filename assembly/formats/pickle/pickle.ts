@@ -58,7 +58,7 @@ export function indexPickleBytes(ctx: Context, ptr: usize, len: usize, stream: S
   const m = runPickles(ptr, len, 0);
   const o = foldAndScan(m, ptr, len);
   addStreamTensors(ctx, o.fold, stream);
-  addFindings(ctx.index, o.report, where);
+  addFindings(ctx.index, o.report, where, stream);
   const facts = pickleFacts(o);
   if (key.length) {
     ctx.index.metadata.set(key, facts);

@@ -82,7 +82,8 @@ export function indexTorchRecord(ctx: Context, a: ZipArchive, e: ZipEntry, stora
   const m = o.machine;
   const fr = o.fold;
   const rep = o.report;
-  addFindings(ctx.index, rep, e.name);
+  // a stored member of the file itself (not of a sibling): its bytes have file offsets
+  addFindings(ctx.index, rep, e.name, o.stream);
   ctx.index.metadata.set(metaKey, pickleFacts(o));
   ctx.index.metadata.set(metaKey + ".objects", fr.metadata);
   if (m.error) ctx.index.addFinding(SEV_HIGH, "pytorch-bad-pickle", e.name + ": " + pickleErrorName(m.error) + ": " + m.errorMsg + "; torch.load would fail here", e.name);

@@ -3,6 +3,7 @@ of the file and of the archive members inside it, count what was fetched. The ru
 CLI's (`omnimodel scan --json`, ts/scan/scan.ts) so both produce the same row for a file."""
 
 import json
+import re
 import os
 import time
 from typing import Any, Dict, List
@@ -106,7 +107,27 @@ def open_child(model, i: int):
     return open_source(core, src)
 
 
-def scan_children(model, out: List[Dict[str, Any]], depth: int) -> None:
+def _offset_in_root(src, offset: int, root):
+    """ts/source.ts offsetInRoot: the byte's offset in the scanned file through stored members."""
+    while src is not root:
+        if not isinstance(src, SliceSource):
+            return None
+        offset += src.start
+        src = src.parent
+    return offset
+
+
+def _own_offset(location: str):
+    """ts/scan/scan.ts memberOffsetOf: "(file offset N)" or a plain "offset N"; else None."""
+    m = re.search(r"\(file offset (\d+)\)", location)
+    if m:
+        return int(m.group(1))
+    m = re.fullmatch(r"offset (\d+)", location)
+    return int(m.group(1)) if m else None
+
+
+def scan_children(model, out: List[Dict[str, Any]], depth: int, root=None, prefix: str = "") -> None:
+    root = model.source if root is None else root
     if depth >= MAX_CHILD_DEPTH:
         return
     for i, c in enumerate(model.children[:MAX_CHILDREN]):
@@ -117,10 +138,22 @@ def scan_children(model, out: List[Dict[str, Any]], depth: int) -> None:
         except OmnimodelError:
             continue  # an unreadable member is listed; its own parse error is not a finding
         with child:
+            member = prefix + c["name"]
             for f in child.findings:
                 loc = f.get("location") or ""
-                out.append({**f, "location": f"{c['name']}: {loc}" if loc else c["name"], "message": f"{c['name']}: {f['message']}"})
-            scan_children(child, out, depth + 1)
+                off = _own_offset(loc)
+                file_offset = None if off is None else _offset_in_root(child.source, off, root)
+                inner = re.match(r"^(.*), offset (\d+)", loc)
+                row = {**f, "location": f"{c['name']}: {loc}" if loc else c["name"], "message": f"{c['name']}: {f['message']}",
+                       "member": f"{member}/{inner.group(1)}" if inner else member}
+                if inner:
+                    row["memberOffset"] = int(inner.group(2))
+                elif off is not None:
+                    row["memberOffset"] = off
+                if file_offset is not None:
+                    row["fileOffset"] = file_offset
+                out.append(row)
+            scan_children(child, out, depth + 1, root, member + "/")
 
 
 def highest_of(findings) -> str:

@@ -2,10 +2,10 @@
 // as Python's and Deno's `convert` are. Streams (memory bounded by one window) through
 // `OUTPUT.partial`, renamed into place only when every byte was written.
 
-import { open, type ModelInput, type OpenOptions } from "../ts/open.js";
-import { planSafetensors, safetensorsChunks, type ConvertDtype, type ConvertProgress, type SkippedTensor } from "../ts/writers/safetensors.js";
-import { checkOutputPath, writeStream } from "../ts/cli/write-stream.js";
-import { withPool } from "../ts/pool/read-all.js";
+import { open, type ModelInput, type OpenOptions } from "../ts/open.ts";
+import { planSafetensors, safetensorsChunks, type ConvertDtype, type ConvertProgress, type SkippedTensor } from "../ts/writers/safetensors.ts";
+import { checkOutputPath, writeStream } from "../ts/cli/write-stream.ts";
+import { withPool } from "../ts/pool/read-all.ts";
 
 export interface ConvertOptions extends OpenOptions {
   /** "keep" (default; quantized types become F32), "F32", "F16" or "BF16". */

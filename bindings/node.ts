@@ -6,10 +6,10 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, st
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { configure } from "../ts/open.js";
-import { OmnimodelError } from "../ts/errors.js";
-import type { Source } from "../ts/source.js";
-import type { Core } from "../ts/core.js";
+import { configure } from "../ts/open.ts";
+import { OmnimodelError } from "../ts/errors.ts";
+import type { Source } from "../ts/source.ts";
+import type { Core } from "../ts/core.ts";
 
 export class FileSource implements Source {
   readonly size: number;
@@ -128,9 +128,9 @@ export function installNodeHost(): void {
   configure({
     loadWasm: async () => readFile(WASM_URL),
     cores: () => availableParallelism(),
-    createPool: async (model, threads, options) => (await import("../ts/pool/node-pool.js")).createNodePool(model, threads, WASM_URL, options),
+    createPool: async (model, threads, options) => (await import("../ts/pool/node-pool.ts")).createNodePool(model, threads, WASM_URL, options),
     openString: async (input) => {
-      const { init } = await import("../ts/open.js");
+      const { init } = await import("../ts/open.ts");
       let st;
       try {
         st = statSync(input);

@@ -2,7 +2,7 @@
 // (compiled while it streams in when served as application/wasm) unless init() is given bytes
 // or a precompiled WebAssembly.Module — required on Cloudflare Workers, which forbid compiling
 // at run time.
-import { configure } from "../ts/open.js";
+import { configure } from "../ts/open.ts";
 
 // Both the compiled package (dist/bindings/web.js) and the standalone ESM bundle
 // (dist/web/omnimodel.js) find the one core in build/, two folders up; a build may override it.
@@ -22,6 +22,6 @@ configure({
   },
 });
 
-export * from "../ts/index.js";
+export * from "../ts/index.ts";
 // One scan row per URL (the columns of `omnimodel scan --from-list`), for queue consumers.
-export { rowFor, COLUMNS as ROW_COLUMNS, type Row } from "../ts/batch/row.js";
+export { rowFor, COLUMNS as ROW_COLUMNS, type Row } from "../ts/batch/row.ts";

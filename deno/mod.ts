@@ -2,8 +2,8 @@
 // local paths and directories read through Deno's own file API (positional reads straight into
 // wasm memory, never whole files), plus convert() writing safetensors to a path.
 //
-// The SDK's TypeScript sources (../ts) are imported as they are; their `./x.js` specifiers
-// resolve to `./x.ts` through deno.json's "sloppy-imports". The core is ../build/omnimodel.wasm
+// The SDK's TypeScript sources (../ts) are imported as they are: their relative specifiers name
+// the `.ts` files (tsc rewrites them to `.js` when it compiles the npm package). The core is ../build/omnimodel.wasm
 // (`npm run build`). Permissions: --allow-read for inputs (and the core), --allow-write for convert(),
 // --allow-net for URLs.
 

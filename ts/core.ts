@@ -1,7 +1,7 @@
 // The wasm core, instantiated once per realm, with thin typed access to its ABI exports.
 // Pointers come back from wasm as signed i32: every one goes through `>>> 0`.
 
-import { OmnimodelError, errorCodeName } from "./errors.js";
+import { OmnimodelError, errorCodeName } from "./errors.ts";
 
 export const ABI_MAJOR = 1;
 

@@ -2,7 +2,7 @@
 // max absolute difference, max relative error, cosine similarity), and metadata keys and values.
 // Both tensors are read as F32 window by window, so memory stays bounded whatever their size.
 
-import type { Model, Tensor } from "./model.js";
+import type { Model, Tensor } from "./model.ts";
 
 export interface TensorDiff {
   name: string;

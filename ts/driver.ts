@@ -1,9 +1,9 @@
 // The host loop shared by every job (bindings/ABI.md "Driving a job"): run, answer what the job
 // asks for, run again. Sibling sources are numbered in the order the core asks for them.
 
-import { Core, S_COPY, S_DONE, S_ERROR, S_NEED_BYTES, S_NEED_SOURCE, S_OUTPUT } from "./core.js";
-import { OmnimodelError, errorCodeName } from "./errors.js";
-import type { Source } from "./source.js";
+import { Core, S_COPY, S_DONE, S_ERROR, S_NEED_BYTES, S_NEED_SOURCE, S_OUTPUT } from "./core.ts";
+import { OmnimodelError, errorCodeName } from "./errors.ts";
+import type { Source } from "./source.ts";
 
 export class SourceTable {
   private readonly sources = new Map<number, Source>();

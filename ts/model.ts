@@ -1,10 +1,10 @@
 // Model and Tensor: the index the core produced, plus reads driven through the same loop.
 
-import { Core } from "./core.js";
-import { drive, step, SourceTable } from "./driver.js";
-import { arrayFor, dtypeCode, elementBytes, type ArrayForDtype, type ReadDtype, type TypedArray } from "./dtypes.js";
-import { OmnimodelError } from "./errors.js";
-import type { Source } from "./source.js";
+import { Core } from "./core.ts";
+import { drive, step, SourceTable } from "./driver.ts";
+import { arrayFor, dtypeCode, elementBytes, type ArrayForDtype, type ReadDtype, type TypedArray } from "./dtypes.ts";
+import { OmnimodelError } from "./errors.ts";
+import type { Source } from "./source.ts";
 
 export type Severity = "critical" | "high" | "medium" | "low" | "info";
 
@@ -348,8 +348,8 @@ export class Model implements ModelIndex {
   }
 
   /** Opens an archive member (see `children`) as a model of its own. */
-  async openChild(ref: number | string, options: import("./open.js").OpenOptions = {}): Promise<Model> {
-    const { openChild } = await import("./open.js");
+  async openChild(ref: number | string, options: import("./open.ts").OpenOptions = {}): Promise<Model> {
+    const { openChild } = await import("./open.ts");
     return openChild(this, ref, options);
   }
 
@@ -360,7 +360,7 @@ export class Model implements ModelIndex {
    */
   async readAll(options: ReadOptions & { threads?: number } = {}): Promise<TypedArray[]> {
     this.assertOpen();
-    const { readAll } = await import("./pool/read-all.js");
+    const { readAll } = await import("./pool/read-all.ts");
     return readAll(this, options);
   }
 

@@ -1,13 +1,13 @@
 // open(): turn anything that holds a model into a Model. Runtime-neutral; hosts register how
 // to load the wasm and how to open strings (paths, URLs) with `configure`.
 
-import { Core, type WasmInput } from "./core.js";
-import { drive, step, SourceTable } from "./driver.js";
-import { OmnimodelError, errorCodeName } from "./errors.js";
-import { Model, type ModelIndex } from "./model.js";
-import { BytesSource, SliceSource, type Source } from "./source.js";
-import type { TensorPool } from "./pool/pool.js";
-import { BlobSource, UrlSource } from "./web-sources.js";
+import { Core, type WasmInput } from "./core.ts";
+import { drive, step, SourceTable } from "./driver.ts";
+import { OmnimodelError, errorCodeName } from "./errors.ts";
+import { Model, type ModelIndex } from "./model.ts";
+import { BytesSource, SliceSource, type Source } from "./source.ts";
+import type { TensorPool } from "./pool/pool.ts";
+import { BlobSource, UrlSource } from "./web-sources.ts";
 
 export type ModelInput = Source | Uint8Array | ArrayBuffer | Blob | URL | string;
 

@@ -10,8 +10,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { spawn } from "node:child_process";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chooseEntry } from "../bindings/node.js";
-import { init } from "./open.js";
+import { chooseEntry } from "../bindings/node.ts";
+import { init } from "./open.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

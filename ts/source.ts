@@ -1,7 +1,7 @@
 // Where model bytes come from. The core asks for byte ranges; a Source delivers them. Hosts
 // implement Sources for their I/O (files, Blobs, HTTP Range requests, memory).
 
-import { OmnimodelError } from "./errors.js";
+import { OmnimodelError } from "./errors.ts";
 
 export interface Source {
   /** A name for messages: a path, a URL, a file name. */

@@ -1,7 +1,7 @@
 // Sources available in every modern runtime: Blob/File and HTTP(S) URLs read with Range requests.
 
-import { OmnimodelError } from "./errors.js";
-import type { Source } from "./source.js";
+import { OmnimodelError } from "./errors.ts";
+import type { Source } from "./source.ts";
 
 /** A Blob or File; siblings come from an optional map of relative path -> Blob (a dropped folder). */
 export class BlobSource implements Source {

@@ -2,12 +2,12 @@
 // one-line summary on stderr; the exit status follows `scan`'s contract over every row in OUT.
 
 import { existsSync } from "node:fs";
-import type { Severity } from "../model.js";
-import { severityRank } from "../model.js";
-import { levelRank, type Level } from "../scan/report.js";
-import { UsageError } from "../cli/args.js";
-import { err, human } from "../cli/output.js";
-import { runBatch } from "./run.js";
+import type { Severity } from "../model.ts";
+import { severityRank } from "../model.ts";
+import { levelRank, type Level } from "../scan/report.ts";
+import { UsageError } from "../cli/args.ts";
+import { err, human } from "../cli/output.ts";
+import { runBatch } from "./run.ts";
 
 export async function batchVerbRun(list: string | undefined, out: string | undefined,
   o: { concurrency?: number; progress: boolean; failOn: Severity }): Promise<number> {

@@ -1,7 +1,7 @@
 // The batch's progress line on stderr: files done, files/s, bytes fetched; redrawn at most every
 // 200 ms with a carriage return, and ended with a newline.
 
-import { human } from "../cli/output.js";
+import { human } from "../cli/output.ts";
 
 export class Progress {
   private done = 0;

@@ -2,13 +2,13 @@
 // what a hub index needs: tensor and parameter counts and the bytes fetched. The Python package
 // (omnimodel.batch) writes the same columns, so rows from either compare field by field.
 
-import { init, openSource, toSource } from "../open.js";
-import { OmnimodelError } from "../errors.js";
-import type { Source } from "../source.js";
-import type { ScanFinding } from "../scan/report.js";
-import { highestOf } from "../scan/report.js";
-import { impactOf, ready } from "../scan/explain.js";
-import { scanChildren } from "../scan/scan.js";
+import { init, openSource, toSource } from "../open.ts";
+import { OmnimodelError } from "../errors.ts";
+import type { Source } from "../source.ts";
+import type { ScanFinding } from "../scan/report.ts";
+import { highestOf } from "../scan/report.ts";
+import { impactOf, ready } from "../scan/explain.ts";
+import { scanChildren } from "../scan/scan.ts";
 
 export const COLUMNS = ["source", "format", "size", "tensors", "parameters", "bytes_fetched", "highest", "findings", "error",
   "error_message", "seconds"] as const;

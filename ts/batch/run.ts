@@ -4,8 +4,8 @@
 // were in flight. Up to `concurrency` files are open at once (one core, interleaved on I/O).
 
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
-import { rowFor, type Row } from "./row.js";
-import { Progress } from "./progress.js";
+import { rowFor, type Row } from "./row.ts";
+import { Progress } from "./progress.ts";
 
 export interface BatchOptions {
   concurrency?: number;

@@ -2,7 +2,7 @@
 // missing value is an error (exit 2, one line), plus typed getters that reject bad values.
 
 import { parseArgs } from "node:util";
-import type { Parsed, Verb } from "./verb.js";
+import type { Parsed, Verb } from "./verb.ts";
 
 /** A mistake in how the command was called: printed as one line, exit 2. */
 export class UsageError extends Error {

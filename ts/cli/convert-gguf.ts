@@ -1,13 +1,13 @@
 // The GGUF half of `omnimodel convert`: IN OUT.gguf [--type T] [--keep-types].
 
-import { open } from "../open.js";
-import { GGUF_WRITE_TYPES, ggufChunks, planGGUF, type GGUFWriteType } from "../writers/gguf.js";
-import { choiceFlag } from "./args.js";
-import type { Parsed } from "./verb.js";
-import { progressBar } from "./convert.js";
-import { err, human } from "./output.js";
-import { checkOutputPath, writeStream } from "./write-stream.js";
-import { OmnimodelError } from "../errors.js";
+import { open } from "../open.ts";
+import { GGUF_WRITE_TYPES, ggufChunks, planGGUF, type GGUFWriteType } from "../writers/gguf.ts";
+import { choiceFlag } from "./args.ts";
+import type { Parsed } from "./verb.ts";
+import { progressBar } from "./convert.ts";
+import { err, human } from "./output.ts";
+import { checkOutputPath, writeStream } from "./write-stream.ts";
+import { OmnimodelError } from "../errors.ts";
 
 export async function convertToGGUF(a: Parsed, input: string, output: string): Promise<number> {
   if (a.values.dtype !== undefined) throw new OmnimodelError("BAD_ARGUMENT", "convert: --dtype is for safetensors output; use --type for GGUF");

@@ -1,15 +1,15 @@
 // `omnimodel convert IN OUT.safetensors|OUT.gguf`: any readable model to safetensors or GGUF,
 // streamed. The output's extension picks the writer.
 
-import { open } from "../open.js";
-import { planSafetensors, safetensorsChunks } from "../writers/safetensors.js";
-import { GGUF_WRITE_TYPES } from "../writers/gguf.js";
-import { withPool } from "../pool/read-all.js";
-import { choiceFlag, intFlag } from "./args.js";
-import { convertToGGUF } from "./convert-gguf.js";
-import { err, human } from "./output.js";
-import { checkOutputPath, writeStream } from "./write-stream.js";
-import type { Verb } from "./verb.js";
+import { open } from "../open.ts";
+import { planSafetensors, safetensorsChunks } from "../writers/safetensors.ts";
+import { GGUF_WRITE_TYPES } from "../writers/gguf.ts";
+import { withPool } from "../pool/read-all.ts";
+import { choiceFlag, intFlag } from "./args.ts";
+import { convertToGGUF } from "./convert-gguf.ts";
+import { err, human } from "./output.ts";
+import { checkOutputPath, writeStream } from "./write-stream.ts";
+import type { Verb } from "./verb.ts";
 
 export function progressBar(): (p: { bytesWritten: number; totalBytes: number; index: number; count: number; tensor: string }) => void {
   const tty = process.stderr.isTTY;

@@ -2,11 +2,11 @@
 // relative error, cosine similarity, streamed) and metadata differences. Exit 1 when a tensor is
 // missing on one side, shapes differ, or a max-abs difference passes the tolerance.
 
-import { diffModels } from "../diff.js";
-import { open } from "../open.js";
-import { OmnimodelError } from "../errors.js";
-import { boolFlag, stringFlag } from "./args.js";
-import type { Verb } from "./verb.js";
+import { diffModels } from "../diff.ts";
+import { open } from "../open.ts";
+import { OmnimodelError } from "../errors.ts";
+import { boolFlag, stringFlag } from "./args.ts";
+import type { Verb } from "./verb.ts";
 
 export const diffVerb: Verb = {
   name: "diff",

@@ -1,12 +1,12 @@
 // `omnimodel dump FILE TENSOR`: print a tensor's first values, or write it as .npy.
 
-import { open } from "../open.js";
-import { OmnimodelError } from "../errors.js";
-import { npyForTensor } from "../writers/npy.js";
-import { choiceFlag, intFlag, stringFlag } from "./args.js";
-import { err, out } from "./output.js";
-import { writeStream } from "./write-stream.js";
-import type { Verb } from "./verb.js";
+import { open } from "../open.ts";
+import { OmnimodelError } from "../errors.ts";
+import { npyForTensor } from "../writers/npy.ts";
+import { choiceFlag, intFlag, stringFlag } from "./args.ts";
+import { err, out } from "./output.ts";
+import { writeStream } from "./write-stream.ts";
+import type { Verb } from "./verb.ts";
 
 export const dumpVerb: Verb = {
   name: "dump",

@@ -5,14 +5,14 @@
 //   gguf merge FIRST-00001-of-0000N.gguf OUT.gguf                    (the original, byte for byte)
 // Every output is planned by the core's GGUF writer (metadata pairs copied byte for byte).
 
-import { open } from "../open.js";
-import { OmnimodelError } from "../errors.js";
-import type { Model } from "../model.js";
-import { ggufChunks, planGGUF, type GGUFEdits } from "../writers/gguf.js";
-import { intFlag, stringFlag, UsageError } from "./args.js";
-import { err, human } from "./output.js";
-import { writeStream } from "./write-stream.js";
-import type { Verb } from "./verb.js";
+import { open } from "../open.ts";
+import { OmnimodelError } from "../errors.ts";
+import type { Model } from "../model.ts";
+import { ggufChunks, planGGUF, type GGUFEdits } from "../writers/gguf.ts";
+import { intFlag, stringFlag, UsageError } from "./args.ts";
+import { err, human } from "./output.ts";
+import { writeStream } from "./write-stream.ts";
+import type { Verb } from "./verb.ts";
 
 /** "2G", "500M", "1.5G", "123" (bytes): decimal units as llama.cpp's gguf-split reads them. */
 export function parseSize(s: string): number {

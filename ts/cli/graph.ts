@@ -3,17 +3,17 @@
 // mermaid for Markdown, JSON is the Graph object (nodes, edges, attributes) for scripts.
 
 import { writeFileSync } from "node:fs";
-import { open } from "../open.js";
-import { graph } from "../graph/index.js";
-import { allGraphs } from "../graph/build.js";
-import { graphToDot } from "../graph/export/dot.js";
-import { graphToMermaid } from "../graph/export/mermaid.js";
-import { graphToSvg } from "../graph/export/svg.js";
-import type { Graph } from "../graph/types.js";
-import { boolFlag, choiceFlag, stringFlag } from "./args.js";
-import { err } from "./output.js";
-import { checkOutputPath } from "./write-stream.js";
-import type { Verb } from "./verb.js";
+import { open } from "../open.ts";
+import { graph } from "../graph/index.ts";
+import { allGraphs } from "../graph/build.ts";
+import { graphToDot } from "../graph/export/dot.ts";
+import { graphToMermaid } from "../graph/export/mermaid.ts";
+import { graphToSvg } from "../graph/export/svg.ts";
+import type { Graph } from "../graph/types.ts";
+import { boolFlag, choiceFlag, stringFlag } from "./args.ts";
+import { err } from "./output.ts";
+import { checkOutputPath } from "./write-stream.ts";
+import type { Verb } from "./verb.ts";
 
 const FORMATS = ["svg", "dot", "mermaid", "json"] as const;
 

@@ -1,6 +1,6 @@
 // Help texts, generated from the verbs' own option tables so they cannot drift from the parser.
 
-import type { Verb } from "./verb.js";
+import type { Verb } from "./verb.ts";
 
 export function commandList(verbs: Verb[]): string {
   const w = Math.max(...verbs.map((v) => v.name.length));

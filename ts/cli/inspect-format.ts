@@ -2,7 +2,7 @@
 // their full length said, GGUF metadata arrays as `[64000 × string: "<unk>", "<s>", ...]`, and
 // parameter counts per dtype.
 
-import type { Model } from "../model.js";
+import type { Model } from "../model.ts";
 
 export const PREVIEW_ITEMS = 3;
 const WIDTH = 100;

@@ -1,14 +1,14 @@
 // `omnimodel inspect FILE|DIR|URL [--json]`: the index, as a human summary or as JSON.
 
 import { resolve } from "node:path";
-import { open } from "../open.js";
-import { severityRank, type Finding, type Model } from "../model.js";
-import { boolFlag, stringFlag } from "./args.js";
-import { human, out } from "./output.js";
-import { arrayDescriptor, arrayPreviews, arrayText, parameterText, valueText } from "./inspect-format.js";
-import type { Verb } from "./verb.js";
-import { graph } from "../graph/index.js";
-import { graphSummary } from "../graph/summary.js";
+import { open } from "../open.ts";
+import { severityRank, type Finding, type Model } from "../model.ts";
+import { boolFlag, stringFlag } from "./args.ts";
+import { human, out } from "./output.ts";
+import { arrayDescriptor, arrayPreviews, arrayText, parameterText, valueText } from "./inspect-format.ts";
+import type { Verb } from "./verb.ts";
+import { graph } from "../graph/index.ts";
+import { graphSummary } from "../graph/summary.ts";
 
 export function printFindings(findings: Finding[]): void {
   if (!findings.length) {

@@ -1,13 +1,13 @@
 // The omnimodel command line. `--json` outputs and exit codes are a contract (README): 0 success,
 // 1 a scan at or above its threshold, 2 a usage error or an unreadable input.
 
-import "../../bindings/node.js";
-import { OmnimodelError } from "../errors.js";
-import { packageVersion } from "../scan/version.js";
-import { parseVerbArgs, UsageError } from "./args.js";
-import { commandList, verbHelp } from "./help.js";
-import { err, exitQuietlyOnClosedPipe, out } from "./output.js";
-import { VERBS } from "./verbs.js";
+import "../../bindings/node.ts";
+import { OmnimodelError } from "../errors.ts";
+import { packageVersion } from "../scan/version.ts";
+import { parseVerbArgs, UsageError } from "./args.ts";
+import { commandList, verbHelp } from "./help.ts";
+import { err, exitQuietlyOnClosedPipe, out } from "./output.ts";
+import { VERBS } from "./verbs.ts";
 
 export async function main(argv: string[]): Promise<number> {
   exitQuietlyOnClosedPipe();

@@ -2,15 +2,15 @@
 
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Severity } from "../model.js";
-import { scanPath } from "../scan/walk.js";
-import { toSarif } from "../scan/sarif.js";
-import { renderTable } from "../scan/table.js";
-import { packageVersion } from "../scan/version.js";
-import { boolFlag, choiceFlag, intFlag, stringFlag, UsageError } from "./args.js";
-import { batchVerbRun } from "../batch/cli.js";
-import { out } from "./output.js";
-import type { Verb } from "./verb.js";
+import { type Severity } from "../model.ts";
+import { scanPath } from "../scan/walk.ts";
+import { toSarif } from "../scan/sarif.ts";
+import { renderTable } from "../scan/table.ts";
+import { packageVersion } from "../scan/version.ts";
+import { boolFlag, choiceFlag, intFlag, stringFlag, UsageError } from "./args.ts";
+import { batchVerbRun } from "../batch/cli.ts";
+import { out } from "./output.ts";
+import type { Verb } from "./verb.ts";
 
 const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
 

@@ -1,10 +1,10 @@
 // `omnimodel serve [FILE|DIR]`: the inspector page on localhost, optionally opened on a model.
 
 import { existsSync } from "node:fs";
-import { OmnimodelError } from "../errors.js";
-import { serve } from "../serve.js";
-import { boolFlag, intFlag } from "./args.js";
-import type { Verb } from "./verb.js";
+import { OmnimodelError } from "../errors.ts";
+import { serve } from "../serve.ts";
+import { boolFlag, intFlag } from "./args.ts";
+import type { Verb } from "./verb.ts";
 
 export const serveVerb: Verb = {
   name: "serve",

@@ -3,7 +3,7 @@
 
 import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { OmnimodelError } from "../errors.js";
+import { OmnimodelError } from "../errors.ts";
 
 /** Refuses an output path whose folder does not exist (one clear line instead of a raw ENOENT). */
 export function checkOutputPath(path: string): void {

@@ -3,12 +3,12 @@
 // model has a picture. Pure functions of the index: they run in a worker, in Node, or anywhere
 // the index JSON is.
 
-import { blockGraph } from "./formats/blocks.js";
-import { kerasGraph } from "./formats/keras.js";
-import { onnxGraph } from "./formats/onnx.js";
-import { tfGraph } from "./formats/tf.js";
-import { torchscriptGraph } from "./formats/torchscript.js";
-import type { Graph, GraphSource } from "./types.js";
+import { blockGraph } from "./formats/blocks.ts";
+import { kerasGraph } from "./formats/keras.ts";
+import { onnxGraph } from "./formats/onnx.ts";
+import { tfGraph } from "./formats/tf.ts";
+import { torchscriptGraph } from "./formats/torchscript.ts";
+import type { Graph, GraphSource } from "./types.ts";
 
 type FormatBuilder = (src: GraphSource) => Graph | null;
 

@@ -2,7 +2,7 @@
 // runs from the node (or graph input) that produced a tensor to each node that consumes it.
 // Linear in nodes + edges, so a 100k-node graph builds in milliseconds.
 
-import type { Graph, GraphEdge, GraphNode } from "./types.js";
+import type { Graph, GraphEdge, GraphNode } from "./types.ts";
 
 export interface ValueInfo { name: string; shape?: (number | string)[]; dtype?: string }
 

@@ -2,9 +2,9 @@
 // TorchServe archive, of the model inside it), layoutGraph places it, and the exporters write
 // SVG, DOT and mermaid.
 
-import type { Model } from "../model.js";
-import { modelGraph } from "./build.js";
-import type { Graph } from "./types.js";
+import type { Model } from "../model.ts";
+import { modelGraph } from "./build.ts";
+import type { Graph } from "./types.ts";
 
 /** Formats whose graph is that of a member model (the archive's serialized model). */
 const WRAPPERS = new Set(["torchserve-mar"]);
@@ -27,9 +27,9 @@ export async function graph(model: Model): Promise<Graph> {
   return modelGraph(model);
 }
 
-export { modelGraph, allGraphs, opCounts } from "./build.js";
-export { layoutGraph, defaultNodeSize, type LayoutOptions } from "./layout.js";
-export { graphToSvg, type SvgOptions } from "./export/svg.js";
-export { graphToDot } from "./export/dot.js";
-export { graphToMermaid } from "./export/mermaid.js";
-export type { Graph, GraphNode, GraphEdge, Layout, LayoutNode, LayoutEdge, NodeKind, GraphSource } from "./types.js";
+export { modelGraph, allGraphs, opCounts } from "./build.ts";
+export { layoutGraph, defaultNodeSize, type LayoutOptions } from "./layout.ts";
+export { graphToSvg, type SvgOptions } from "./export/svg.ts";
+export { graphToDot } from "./export/dot.ts";
+export { graphToMermaid } from "./export/mermaid.ts";
+export type { Graph, GraphNode, GraphEdge, Layout, LayoutNode, LayoutEdge, NodeKind, GraphSource } from "./types.ts";

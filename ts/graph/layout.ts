@@ -5,9 +5,9 @@
 // placed as close as its order allows to the mean of its neighbours). Pure: no DOM, no globals,
 // so it runs in a Web Worker or a worker_thread. Why not dagre or elkjs: docs/design-notes.md.
 
-import type { Graph, GraphNode, Layout } from "./types.js";
-import { crossings, orderLayers } from "./layout-order.js";
-import { placeLayer } from "./layout-place.js";
+import type { Graph, GraphNode, Layout } from "./types.ts";
+import { crossings, orderLayers } from "./layout-order.ts";
+import { placeLayer } from "./layout-place.ts";
 
 export interface LayoutOptions {
   /** Width and height of a node's box (default: from its op and name lengths). */

@@ -1,7 +1,7 @@
 // The graph in a few lines for `inspect`: node count, the most frequent ops, inputs, outputs.
 
-import { allGraphs, opCounts } from "./build.js";
-import type { Graph } from "./types.js";
+import { allGraphs, opCounts } from "./build.ts";
+import type { Graph } from "./types.ts";
 
 const list = (xs: string[], max: number) => (xs.length > max ? `${xs.slice(0, max).join(", ")}, ... (${xs.length})` : xs.join(", "));
 

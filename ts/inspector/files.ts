@@ -1,7 +1,7 @@
 // Collecting what the user dropped or picked: single files, several files (the siblings of a
 // sharded checkpoint) or whole folders (a SavedModel), as relative paths with their Files.
 
-import type { DroppedFile } from "./protocol.js";
+import type { DroppedFile } from "./protocol.ts";
 
 // Cap on what a folder walk collects, so dropping a home directory does not hang the tab.
 const MAX_FILES = 20_000;

@@ -2,12 +2,12 @@
 // same ones `omnimodel graph` exports; this module is the page's only door to it, so the worker
 // and the views import nothing else from there.
 
-import type { Model } from "../model.js";
-import { modelGraph as sharedGraph } from "../graph/build.js";
-import type { Graph } from "../graph/types.js";
+import type { Model } from "../model.ts";
+import { modelGraph as sharedGraph } from "../graph/build.ts";
+import type { Graph } from "../graph/types.ts";
 
-export type { Graph, GraphEdge, GraphNode, Layout } from "../graph/types.js";
-export { layoutGraph } from "../graph/layout.js";
+export type { Graph, GraphEdge, GraphNode, Layout } from "../graph/types.ts";
+export { layoutGraph } from "../graph/layout.ts";
 
 export function modelGraph(model: Model): Graph {
   return sharedGraph(model);

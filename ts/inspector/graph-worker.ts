@@ -2,9 +2,9 @@
 // (the top graph plus the subgraphs the user expanded), and packs it into typed arrays so a
 // 100k-node view crosses to the page as a few transferable buffers, not 100k objects.
 
-import type { Model } from "../model.js";
-import { layoutGraph, modelGraph, type Graph, type GraphNode } from "./graph-api.js";
-import { KIND, type GraphEnd, type GraphNodeDetail, type GraphView } from "./protocol.js";
+import type { Model } from "../model.ts";
+import { layoutGraph, modelGraph, type Graph, type GraphNode } from "./graph-api.ts";
+import { KIND, type GraphEnd, type GraphNodeDetail, type GraphView } from "./protocol.ts";
 
 interface Shown {
   graph: Graph;

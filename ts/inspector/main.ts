@@ -1,18 +1,18 @@
 // The inspector page: wires the drop zone, pickers and URL form to the worker, and renders what
 // it sends back. The page never reads model bytes itself; the worker does (worker.ts).
 
-import type { GraphNodeDetail, OpenedModel, Reply, Request, TensorStats } from "./protocol.js";
-import { blobSink, openSink, type Sink } from "./download.js";
-import { fromDataTransfer, fromFileList } from "./files.js";
-import { npyName, safetensorsName } from "./names.js";
-import { bytes, clear, count, h, shortCount } from "./views/dom.js";
-import { renderFindings } from "./views/findings.js";
-import { renderGraph } from "./views/graph.js";
-import { GraphPanel } from "./views/graph-view.js";
-import { renderNodeDetail } from "./views/node-panel.js";
-import { TensorTable } from "./views/table.js";
-import { renderStats, renderTensorHeader } from "./views/tensor-panel.js";
-import { renderTree } from "./views/tree.js";
+import type { GraphNodeDetail, OpenedModel, Reply, Request, TensorStats } from "./protocol.ts";
+import { blobSink, openSink, type Sink } from "./download.ts";
+import { fromDataTransfer, fromFileList } from "./files.ts";
+import { npyName, safetensorsName } from "./names.ts";
+import { bytes, clear, count, h, shortCount } from "./views/dom.ts";
+import { renderFindings } from "./views/findings.ts";
+import { renderGraph } from "./views/graph.ts";
+import { GraphPanel } from "./views/graph-view.ts";
+import { renderNodeDetail } from "./views/node-panel.ts";
+import { TensorTable } from "./views/table.ts";
+import { renderStats, renderTensorHeader } from "./views/tensor-panel.ts";
+import { renderTree } from "./views/tree.ts";
 
 const BINS = 64;
 

@@ -1,8 +1,8 @@
 // Messages between the page and the worker that owns the core. Everything that touches model
 // bytes happens in the worker, so the page stays responsive on files of any size.
 
-import type { ModelIndex } from "../model.js";
-import type { GraphNode } from "./graph-api.js";
+import type { ModelIndex } from "../model.ts";
+import type { GraphNode } from "./graph-api.ts";
 
 export interface DroppedFile {
   /** Path relative to the dropped folder ("" prefix for loose files), "/"-separated. */

@@ -5,10 +5,10 @@
 // Two passes: the first finds min/max (and everything else), the second fills a histogram
 // over [min, max]. Small tensors keep their windows from the first pass so they are read once.
 
-import type { Core } from "../core.js";
-import { OmnimodelError } from "../errors.js";
-import type { Tensor } from "../model.js";
-import type { TensorStats } from "./protocol.js";
+import type { Core } from "../core.ts";
+import { OmnimodelError } from "../errors.ts";
+import type { Tensor } from "../model.ts";
+import type { TensorStats } from "./protocol.ts";
 
 interface StatsExports {
   memory: WebAssembly.Memory;

@@ -3,18 +3,18 @@
 // Nothing leaves the machine: files are read from the dropped File objects, URLs with Range
 // requests made by this worker.
 
-import type { Core } from "../core.js";
-import { OmnimodelError } from "../errors.js";
-import type { Model } from "../model.js";
-import { init, openSource } from "../open.js";
-import type { Source } from "../source.js";
-import { BlobSource, UrlSource } from "../web-sources.js";
-import { npyForTensor } from "../writers/npy.js";
-import { planSafetensors, safetensorsChunks } from "../writers/safetensors.js";
-import { forgetGraph, graphView, nodeDetail, searchGraph } from "./graph-worker.js";
-import { npyName, safetensorsName } from "./names.js";
-import type { DroppedFile, OpenedModel, Reply, Request } from "./protocol.js";
-import { Cancelled, tensorStats } from "./tensor-stats.js";
+import type { Core } from "../core.ts";
+import { OmnimodelError } from "../errors.ts";
+import type { Model } from "../model.ts";
+import { init, openSource } from "../open.ts";
+import type { Source } from "../source.ts";
+import { BlobSource, UrlSource } from "../web-sources.ts";
+import { npyForTensor } from "../writers/npy.ts";
+import { planSafetensors, safetensorsChunks } from "../writers/safetensors.ts";
+import { forgetGraph, graphView, nodeDetail, searchGraph } from "./graph-worker.ts";
+import { npyName, safetensorsName } from "./names.ts";
+import type { DroppedFile, OpenedModel, Reply, Request } from "./protocol.ts";
+import { Cancelled, tensorStats } from "./tensor-stats.ts";
 
 interface WorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;

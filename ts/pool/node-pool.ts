@@ -3,8 +3,8 @@
 
 import { readFile } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
-import type { Model } from "../model.js";
-import { EndpointPool, type PoolEndpoint, type PoolReply, type TensorPool } from "./pool.js";
+import type { Model } from "../model.ts";
+import { EndpointPool, type PoolEndpoint, type PoolReply, type TensorPool } from "./pool.ts";
 
 let modulePromise: Promise<WebAssembly.Module> | null = null;
 

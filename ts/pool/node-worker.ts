@@ -2,9 +2,9 @@
 // reads of its own (bindings/node.ts FileSource), so no bytes cross threads on the way in.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { FileSource } from "../../bindings/node.js";
-import { serve, type WorkerSetup } from "./worker-body.js";
-import type { PoolRequest } from "./pool.js";
+import { FileSource } from "../../bindings/node.ts";
+import { serve, type WorkerSetup } from "./worker-body.ts";
+import type { PoolRequest } from "./pool.ts";
 
 const data = workerData as WorkerSetup & { path: string; root: string };
 const port = parentPort!;

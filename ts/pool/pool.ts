@@ -3,7 +3,7 @@
 // Runtime-neutral: a host supplies the workers (worker_threads in Node, Web Workers in browsers)
 // through `configure({ createPool })`; the protocol below is the same for both.
 
-import { OmnimodelError } from "../errors.js";
+import { OmnimodelError } from "../errors.ts";
 
 /** What the main thread posts to a worker. */
 export type PoolRequest = { id: number; position: number; dtype?: string };

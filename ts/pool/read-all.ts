@@ -1,10 +1,10 @@
 // Whole-model reads through the pool: every tensor's values in index order, the small and
 // medium ones read by workers in parallel, those over POOL_MAX_TENSOR on the calling thread.
 
-import { arrayFor, type TypedArray } from "../dtypes.js";
-import type { Model, ReadOptions } from "../model.js";
-import { poolHost } from "../open.js";
-import { chooseThreads, POOL_MAX_TENSOR, type TensorPool } from "./pool.js";
+import { arrayFor, type TypedArray } from "../dtypes.ts";
+import type { Model, ReadOptions } from "../model.ts";
+import { poolHost } from "../open.ts";
+import { chooseThreads, POOL_MAX_TENSOR, type TensorPool } from "./pool.ts";
 
 export interface ReadAllOptions extends ReadOptions {
   /** Workers to use: 1 reads on the calling thread; unset takes the model's `threads` option. */

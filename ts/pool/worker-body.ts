@@ -2,12 +2,12 @@
 // the compiled module the main thread sent, open the model through the host's source, then serve
 // reads one at a time, each into a fresh buffer transferred back (no copy on the way out).
 
-import { Core } from "../core.js";
-import { OmnimodelError } from "../errors.js";
-import type { Model } from "../model.js";
-import { openSource } from "../open.js";
-import type { Source } from "../source.js";
-import type { PoolReply, PoolRequest } from "./pool.js";
+import { Core } from "../core.ts";
+import { OmnimodelError } from "../errors.ts";
+import type { Model } from "../model.ts";
+import { openSource } from "../open.ts";
+import type { Source } from "../source.ts";
+import type { PoolReply, PoolRequest } from "./pool.ts";
 
 export interface WorkerSetup {
   module: WebAssembly.Module;

@@ -2,10 +2,10 @@
 // sentence is written by the core (every finding in the index carries it as `impact`); these
 // wrappers ask the core for findings made outside an index and for the loader's name.
 
-import { init } from "../open.js";
-import type { Core } from "../core.js";
-import type { Finding } from "../model.js";
-import { severityRank } from "../model.js";
+import { init } from "../open.ts";
+import type { Core } from "../core.ts";
+import type { Finding } from "../model.ts";
+import { severityRank } from "../model.ts";
 
 let core: Core | null = null;
 

@@ -1,7 +1,7 @@
 // The scanner's report types and the rules that turn findings into an exit code. Shared by the
 // JSON, SARIF and table outputs so the three always agree.
 
-import { severityRank, type Finding, type Severity } from "../model.js";
+import { severityRank, type Finding, type Severity } from "../model.ts";
 
 export type Level = Severity | "none";
 

@@ -2,8 +2,8 @@
 // one rule per finding code, one result per finding; files that could not be read become
 // tool execution notifications, so a dashboard shows that the scan was incomplete.
 
-import type { Severity } from "../model.js";
-import { levelRank, type ScanReport } from "./report.js";
+import type { Severity } from "../model.ts";
+import { levelRank, type ScanReport } from "./report.ts";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 

@@ -2,12 +2,12 @@
 // findings, add the plain-language impact, and classify failures: "skipped" for files that are
 // not models at all, "unreadable" for model files the core could not read.
 
-import { open, type ModelInput, type OpenOptions } from "../open.js";
-import { OmnimodelError } from "../errors.js";
-import type { Model, Severity } from "../model.js";
-import { offsetInRoot, type Source } from "../source.js";
-import { impactOf, loaderFor, ready } from "./explain.js";
-import { exitCodeFor, highestOf, summarize, type FileReport, type ScanFinding, type ScanReport } from "./report.js";
+import { open, type ModelInput, type OpenOptions } from "../open.ts";
+import { OmnimodelError } from "../errors.ts";
+import type { Model, Severity } from "../model.ts";
+import { offsetInRoot, type Source } from "../source.ts";
+import { impactOf, loaderFor, ready } from "./explain.ts";
+import { exitCodeFor, highestOf, summarize, type FileReport, type ScanFinding, type ScanReport } from "./report.ts";
 
 export interface ScanOptions {
   /** Findings at or above this level make the exit code 1 (default "high"). */

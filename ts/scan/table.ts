@@ -1,8 +1,8 @@
 // The human report: one table row per file, then the findings of each file worst first (the
 // plain sentence, then the technical detail), then the summary line with the exit decision.
 
-import { severityRank } from "../model.js";
-import type { ScanReport } from "./report.js";
+import { severityRank } from "../model.ts";
+import type { ScanReport } from "./report.ts";
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);

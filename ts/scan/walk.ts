@@ -3,9 +3,9 @@
 
 import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Severity } from "../model.js";
-import { finishReport, scanInput, type ScanOptions } from "./scan.js";
-import type { FileReport, ScanReport } from "./report.js";
+import type { Severity } from "../model.ts";
+import { finishReport, scanInput, type ScanOptions } from "./scan.ts";
+import type { FileReport, ScanReport } from "./report.ts";
 
 const MAX_FILES = 50_000;
 const MAX_DEPTH = 32;

@@ -4,8 +4,8 @@
 // copied as stored, or read as F32 and quantized in the core (quantize_rows, bit-exact with
 // ggml's reference quantizers), a bounded window at a time, padded to the alignment.
 
-import { OmnimodelError } from "../errors.js";
-import type { Model, Tensor } from "../model.js";
+import { OmnimodelError } from "../errors.ts";
+import type { Model, Tensor } from "../model.ts";
 
 /** ggml type names the writer can produce (`--type`). */
 export const GGUF_WRITE_TYPES = [

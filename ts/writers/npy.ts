@@ -1,8 +1,8 @@
 // The .npy header for one tensor, written by the core (npy_header) so every host agrees.
 
-import type { Core } from "../core.js";
-import { DTYPE_CODES } from "../dtypes.js";
-import { OmnimodelError } from "../errors.js";
+import type { Core } from "../core.ts";
+import { DTYPE_CODES } from "../dtypes.ts";
+import { OmnimodelError } from "../errors.ts";
 
 export function npyHeader(core: Core, dtype: string, shape: number[]): Uint8Array {
   const code = DTYPE_CODES[dtype];

@@ -2,10 +2,10 @@
 // dtype, unique names) and writes the header (convert_plan); the host writes the header and then
 // each tensor's read, window by window, so memory stays bounded.
 
-import { DTYPE_CODES } from "../dtypes.js";
-import { OmnimodelError } from "../errors.js";
-import type { Model, Tensor } from "../model.js";
-import { POOL_MAX_TENSOR, type TensorPool } from "../pool/pool.js";
+import { DTYPE_CODES } from "../dtypes.ts";
+import { OmnimodelError } from "../errors.ts";
+import type { Model, Tensor } from "../model.ts";
+import { POOL_MAX_TENSOR, type TensorPool } from "../pool/pool.ts";
 
 export type ConvertDtype = "keep" | "F32" | "F16" | "BF16";
 

@@ -1,7 +1,7 @@
 // Graphviz DOT: one statement per node and edge, ids quoted (tensor and node names contain
 // '/', ':' and '.'), subgraphs as clusters when asked for. `dot -Tsvg` reads it as is.
 
-import type { Graph, GraphNode } from "../types.js";
+import type { Graph, GraphNode } from "../types.ts";
 
 const q = (s: string) => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 

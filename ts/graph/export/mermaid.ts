@@ -1,7 +1,7 @@
 // Mermaid flowchart (renders in GitHub Markdown): node ids become n0, n1, ... because mermaid ids
 // allow few characters; labels are quoted with '#quot;' for quotes.
 
-import type { Graph } from "../types.js";
+import type { Graph } from "../types.ts";
 
 const label = (s: string) => `"${s.replace(/"/g, "#quot;").replace(/[\r\n]+/g, " ")}"`;
 

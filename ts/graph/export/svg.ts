@@ -2,8 +2,8 @@
 // self-contained file (inline style, no scripts) that any browser opens. Node boxes carry a
 // <title> with the node's name and op so hovering shows them; edges carry the tensor name.
 
-import { defaultNodeSize, layoutGraph } from "../layout.js";
-import type { Graph, GraphNode, Layout } from "../types.js";
+import { defaultNodeSize, layoutGraph } from "../layout.ts";
+import type { Graph, GraphNode, Layout } from "../types.ts";
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;"));
 const num = (v: number) => (Math.round(v * 10) / 10).toString();

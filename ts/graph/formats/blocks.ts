@@ -4,7 +4,7 @@
 // are chained in the order a transformer runs them (embeddings, repeated blocks, the rest, the
 // head), which is a reading aid, not data flow the file records.
 
-import type { Graph, GraphEdge, GraphNode, GraphSource } from "../types.js";
+import type { Graph, GraphEdge, GraphNode, GraphSource } from "../types.ts";
 
 // The first purely numeric path segment splits a name into family, index and rest.
 const NUMBERED = /^(.*?)[./](\d+)(?:[./](.*))?$/;

@@ -5,8 +5,8 @@
 // inbound connections inside a container are a Sequential stack: chained in order. The layer
 // configs (attributes) come from the Keras 2 model_config when the file has one.
 
-import { GraphBuilder, isObj, str, strs, type Obj } from "../builder.js";
-import type { Graph, GraphSource } from "../types.js";
+import { GraphBuilder, isObj, str, strs, type Obj } from "../builder.ts";
+import type { Graph, GraphSource } from "../types.ts";
 
 interface Layer { path: string; local: string; cls: string; inputs: string[] }
 

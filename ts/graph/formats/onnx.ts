@@ -3,8 +3,8 @@
 // that hold graphs (If's then/else_branch, Loop and Scan bodies) become subgraphs, and a node
 // whose (domain, op_type) names a model-local function points at that function's graph.
 
-import { GraphBuilder, isObj, shapeOf, str, strs, type Obj, type ValueInfo } from "../builder.js";
-import type { Graph, GraphSource } from "../types.js";
+import { GraphBuilder, isObj, shapeOf, str, strs, type Obj, type ValueInfo } from "../builder.ts";
+import type { Graph, GraphSource } from "../types.ts";
 
 const isGraphValue = (v: unknown): v is Obj => isObj(v) && Array.isArray(v.nodes);
 

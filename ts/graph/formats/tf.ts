@@ -5,8 +5,8 @@
 // part before the first ':'. Nodes do not list their outputs, so a node's outputs are the
 // references others make to it.
 
-import { GraphBuilder, isObj, str, strs, type Obj, type ValueInfo } from "../builder.js";
-import type { Graph, GraphSource } from "../types.js";
+import { GraphBuilder, isObj, str, strs, type Obj, type ValueInfo } from "../builder.ts";
+import type { Graph, GraphSource } from "../types.ts";
 
 const VARIABLE_OPS = new Set(["VarHandleOp", "VariableV2", "Variable", "VarIsInitializedOp"]);
 

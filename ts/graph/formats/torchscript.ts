@@ -3,8 +3,8 @@
 // metadata): one node per module with its class, edges from a module to its submodules, and the
 // tensors it holds as its weights. It shows the model's structure, not its data flow.
 
-import { GraphBuilder, isObj, str } from "../builder.js";
-import type { Graph, GraphSource } from "../types.js";
+import { GraphBuilder, isObj, str } from "../builder.ts";
+import type { Graph, GraphSource } from "../types.ts";
 
 const MAX_MODULES = 200000;
 

@@ -1,7 +1,7 @@
 // Findings first: sorted by severity, each with its plain sentence and where it was found.
 
-import { severityRank, type Finding } from "../../model.js";
-import { h } from "./dom.js";
+import { severityRank, type Finding } from "../../model.ts";
+import { h } from "./dom.ts";
 
 export function renderFindings(findings: Finding[]): HTMLElement {
   const sorted = [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity));

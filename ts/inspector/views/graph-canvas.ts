@@ -3,8 +3,8 @@
 // names only when small, bare boxes when far out. Wheel zooms around the cursor, drag pans,
 // a click selects, a double click expands or folds a node's subgraphs.
 
-import { KIND, type GraphView } from "../protocol.js";
-import { h } from "./dom.js";
+import { KIND, type GraphView } from "../protocol.ts";
+import { h } from "./dom.ts";
 
 const PALETTE = ["#3b6fd6", "#2e9e5b", "#b7791f", "#9b4dca", "#d9480f", "#1c8c9c", "#c2255c", "#5c6ac4"];
 

@@ -1,9 +1,9 @@
 // The graph card's tools around the canvas: a search box (node names, ops, tensor names) with
 // its hits, fit-to-view, and a line saying what is shown. The canvas itself is graph-canvas.ts.
 
-import type { GraphView } from "../protocol.js";
-import { count, h } from "./dom.js";
-import { GraphCanvas, type GraphCanvasEvents } from "./graph-canvas.js";
+import type { GraphView } from "../protocol.ts";
+import { count, h } from "./dom.ts";
+import { GraphCanvas, type GraphCanvasEvents } from "./graph-canvas.ts";
 
 export interface GraphViewActions extends GraphCanvasEvents {
   search(query: string): void;

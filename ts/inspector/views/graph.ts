@@ -3,8 +3,8 @@
 // `op` (inside `meta_graphs`, with most TF2 work in `functions`), Keras layers `class`. Anything
 // else is still shown, as a tree.
 
-import { h } from "./dom.js";
-import { renderTree } from "./tree.js";
+import { h } from "./dom.ts";
+import { renderTree } from "./tree.ts";
 
 type Obj = Record<string, unknown>;
 

@@ -2,9 +2,9 @@
 // outputs go (with tensor names and shapes), the weights it uses (each opens the tensor's
 // statistics below), and its subgraphs.
 
-import type { GraphEnd, GraphNodeDetail } from "../protocol.js";
-import { h, shapeText } from "./dom.js";
-import { renderTree } from "./tree.js";
+import type { GraphEnd, GraphNodeDetail } from "../protocol.ts";
+import { h, shapeText } from "./dom.ts";
+import { renderTree } from "./tree.ts";
 
 export interface NodePanelActions {
   weight(tensor: number): void;

@@ -1,9 +1,9 @@
 // The tensor table: sortable, filterable, grouped by name prefix, with totals. Rows are
 // focusable; Enter or a click selects a tensor, arrow keys move between rows.
 
-import { namePrefix } from "../names.js";
-import type { TensorRow } from "../protocol.js";
-import { bytes, count, h, clear, shapeText, shortCount } from "./dom.js";
+import { namePrefix } from "../names.ts";
+import type { TensorRow } from "../protocol.ts";
+import { bytes, count, h, clear, shapeText, shortCount } from "./dom.ts";
 
 type Key = "index" | "name" | "dtype" | "shape" | "bytes" | "params";
 const MAX_ROWS = 3000;

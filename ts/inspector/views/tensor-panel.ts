@@ -1,8 +1,8 @@
 // One tensor: its facts, statistics from the core's kernel, a histogram and the first values.
 
-import type { TensorRow, TensorStats } from "../protocol.js";
-import { bytes, count, h, num, shapeText } from "./dom.js";
-import { drawHistogram } from "./histogram.js";
+import type { TensorRow, TensorStats } from "../protocol.ts";
+import { bytes, count, h, num, shapeText } from "./dom.ts";
+import { drawHistogram } from "./histogram.ts";
 
 export function renderTensorHeader(row: TensorRow, onExport: () => void): HTMLElement {
   return h("div", { class: "tensor-head" },

@@ -1,7 +1,7 @@
 // Metadata as a collapsible tree. Children are built when a node is first opened, so a GGUF
 // vocabulary of 150k tokens costs nothing until someone looks at it.
 
-import { h } from "./dom.js";
+import { h } from "./dom.ts";
 
 const MAX_CHILDREN = 500;
 const MAX_TEXT = 400;

@@ -305,7 +305,7 @@ class Model:
                         view = memoryview(buf)[s[4]:s[4] + s[3]]
                         s[1].readinto(view, s[2])
                     s = next(gen, None)
-                source = BytesSource(bytes(buf), name)
+                source = BytesSource(buf, name)  # the inflated member itself, not a copy
         finally:
             core.job_close(h)
         return open_source(core, source, format=format, options=options)

@@ -87,18 +87,18 @@ class SliceSource(Source):
     """A byte range of another source: a stored archive member opened as a model of its own."""
 
     def __init__(self, parent: Source, start: int, size: int, name: str):
-        self._parent = parent
-        self._start = start
+        self.parent = parent  # the source this is a byte range of
+        self.start = start  # where the range begins in it
         self.size = size
         self.name = name
 
     def readinto(self, dest, offset):
         if offset < 0 or offset + len(dest) > self.size:
             raise OmnimodelError("IO", f"{len(dest)} bytes at {offset} run past the end ({self.size} bytes)", file=self.name, offset=offset)
-        self._parent.readinto(dest, self._start + offset)
+        self.parent.readinto(dest, self.start + offset)
 
     def sibling(self, rel):
-        return self._parent.sibling(rel)
+        return self.parent.sibling(rel)
 
 
 class BytesSource(Source):

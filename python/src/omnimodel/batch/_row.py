@@ -9,10 +9,9 @@ import time
 from typing import Any, Dict, List
 
 from .._backend import core as _core
-from .._driver import SourceTable, steps
-from .._errors import OmnimodelError, error_code_name
+from .._errors import OmnimodelError
 from .._model import SEVERITIES, open_source, severity_rank
-from .._sources import FileSource, Source, UrlSource
+from .._sources import FileSource, SliceSource, Source, UrlSource
 
 # The columns, in order; the CLI's `scan --from-list --jsonl` writes the same keys.
 COLUMNS = ["source", "format", "size", "tensors", "parameters", "bytes_fetched", "highest", "findings", "error",
@@ -20,7 +19,6 @@ COLUMNS = ["source", "format", "size", "tensors", "parameters", "bytes_fetched",
 
 MAX_CHILD_DEPTH = 4
 MAX_CHILDREN = 1000
-MAX_CHILD_IN_MEMORY = 1024 * 1024 * 1024
 
 
 class Counter:
@@ -55,58 +53,6 @@ class CountingSource(Source):
         self.inner.close()
 
 
-class SliceSource(Source):
-    """A stored archive member: a byte range of its archive's source."""
-
-    def __init__(self, parent: Source, start: int, size: int, name: str):
-        self.parent, self.start, self.size, self.name = parent, start, size, name
-
-    def readinto(self, dest, offset):
-        if offset + len(dest) > self.size:
-            raise OmnimodelError("IO", f"{len(dest)} bytes at {offset} run past the member's end", file=self.name, offset=offset)
-        self.parent.readinto(dest, self.start + offset)
-
-
-class MemorySource(Source):
-    def __init__(self, data: bytearray, name: str):
-        self._data, self.size, self.name = memoryview(data), len(data), name
-
-    def readinto(self, dest, offset):
-        dest[:] = self._data[offset:offset + len(dest)]
-
-
-def open_child(model, i: int):
-    """The TypeScript SDK's openChild: a stored member is a slice, a compressed one is inflated
-    into memory (at most MAX_CHILD_IN_MEMORY)."""
-    core, child = model._core, model.children[i]
-    name = f"{model.source.name}!{child['name']}"
-    h = core.child_open(model._handle, i)
-    if h <= 0:
-        raise OmnimodelError(error_code_name(-h), f'"{child["name"]}" cannot be opened', file=model.source.name)
-    try:
-        gen = steps(core, h, model._table)
-        first = next(gen, None)
-        if first is not None and first[0] == "copy" and first[3] == child["size"]:
-            src: Source = SliceSource(first[1], first[2], first[3], name)
-        else:
-            if child["size"] > MAX_CHILD_IN_MEMORY:
-                raise OmnimodelError("LIMIT", f'"{child["name"]}" is compressed and larger than the 1 GiB it may take in memory', file=model.source.name)
-            buf = bytearray(child["size"])
-            s = first
-            while s is not None:
-                if s[0] == "output":
-                    _, ptr, n, off = s
-                    buf[off:off + n] = core.read(ptr, n)
-                else:
-                    _, so, soff, n, off = s
-                    so.readinto(memoryview(buf)[off:off + n], soff)
-                s = next(gen, None)
-            src = MemorySource(buf, name)
-    finally:
-        core.job_close(h)
-    return open_source(core, src)
-
-
 def _offset_in_root(src, offset: int, root):
     """ts/source.ts offsetInRoot: the byte's offset in the scanned file through stored members."""
     while src is not root:
@@ -134,7 +80,7 @@ def scan_children(model, out: List[Dict[str, Any]], depth: int, root=None, prefi
         if not c.get("readable") or not c.get("format"):
             continue
         try:
-            child = open_child(model, i)
+            child = model.open_child(i)
         except OmnimodelError:
             continue  # an unreadable member is listed; its own parse error is not a finding
         with child:

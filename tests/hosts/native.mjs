@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mismatches } from "../conformance/check.mjs";
+import { tally } from "./tally.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { open } = await import(join(root, "dist", "bindings", "node-index.js"));
@@ -23,15 +24,7 @@ const env = { ...process.env, OMNIMODEL_WAZERO_CACHE: mkdtempSync(join(tmpdir(),
 const facts = JSON.parse(readFileSync(join(root, "tests", "conformance", "facts.json"), "utf8"));
 const SEV = ["info", "low", "medium", "high", "critical"];
 
-let passed = 0;
-let failed = 0;
-const check = (ok, what, detail) => {
-  if (ok) passed++;
-  else {
-    failed++;
-    console.log(`  FAIL ${what}`, detail === undefined ? "" : JSON.stringify(detail).slice(0, 2000));
-  }
-};
+const { check, finish } = tally("native");
 
 // The TypeScript host's view of a fixture.
 async function tsView(path) {
@@ -115,5 +108,4 @@ for (const h of hosts) {
 }
 for (const h of hosts) console.log(`native: ${h.name} ran ${facts.cases.length} fixtures in ${h.ms?.toFixed(0)} ms (one process each)`);
 rmSync(env.OMNIMODEL_WAZERO_CACHE, { recursive: true, force: true });
-console.log(`native: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

@@ -12,18 +12,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer } from "./range-server.mjs";
+import { tally } from "./tally.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const work = mkdtempSync(join(tmpdir(), "omnimodel-queue-"));
-let passed = 0;
-let failed = 0;
-const check = (ok, what, detail) => {
-  if (ok) passed++;
-  else {
-    failed++;
-    console.log(`  FAIL ${what}`, detail === undefined ? "" : JSON.stringify(detail).slice(0, 2000));
-  }
-};
+const { check, finish } = tally("workers-queue");
 // Same columns as python/tests/batch_support.py COMPARED: all but the time and the host's wording.
 const COMPARED = ["source", "format", "size", "tensors", "parameters", "bytes_fetched", "highest", "findings", "error"];
 
@@ -106,5 +99,4 @@ try {
   await server.close();
   rmSync(work, { recursive: true, force: true });
 }
-console.log(`workers-queue: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

@@ -11,18 +11,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startServer } from "./range-server.mjs";
+import { tally } from "./tally.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const work = mkdtempSync(join(tmpdir(), "omnimodel-workers-"));
-let passed = 0;
-let failed = 0;
-const check = (ok, what, detail) => {
-  if (ok) passed++;
-  else {
-    failed++;
-    console.log(`  FAIL ${what}`, detail === undefined ? "" : JSON.stringify(detail));
-  }
-};
+const { check, finish } = tally("workers");
 
 // What wrangler does: resolve "omnimodel" to the package's worker entry, leave .wasm imports to
 // the CompiledWasm rule.
@@ -138,5 +131,4 @@ try {
   await server.close();
   rmSync(work, { recursive: true, force: true });
 }
-console.log(`workers: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

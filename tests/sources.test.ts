@@ -41,11 +41,61 @@ describe("sources", () => {
     await m.close();
   });
 
-  it("a server that ignores Range is refused with a clear error", async () => {
+  it("a server that ignores Range is read as one streamed download, with an info finding", async () => {
     const { open } = await sdk();
     const s2 = await startRangeServer(dir, { ignoreRanges: true });
-    await expect(open(`${s2.url}/stored.npz`)).rejects.toMatchObject({ code: "UNSUPPORTED" });
-    await s2.close();
+    try {
+      const m = await open(`${s2.url}/big.safetensors`);
+      const f = m.findings.find((x) => x.code === "range-unsupported");
+      expect(f?.severity).toBe("info");
+      expect(f?.impact).toMatch(/download/);
+      const v = (await m.tensor("w")!.read()) as Float32Array;
+      expect(v[63]).toBe(31.5);
+      expect(v.length).toBe(4 * 1024 * 1024);
+      // Header then data, read forward: one GET for the whole job.
+      expect(s2.requests()).toBe(1);
+      await m.close();
+      // An npz is read from its end (the zip directory), then its members: the values still match
+      // the file read from disk, with the download restarted as needed.
+      const z = await open(`${s2.url}/stored.npz`);
+      const local = await open(join(dir, "stored.npz"));
+      expect(z.index.tensors).toEqual(local.index.tensors);
+      for (const t of local.tensors) expect(Buffer.from((await z.tensor(t.name)!.read()).buffer)).toEqual(Buffer.from((await t.read()).buffer));
+      await z.close();
+      await local.close();
+    } finally {
+      await s2.close();
+    }
+  });
+
+  it("the streamed download keeps memory bounded: reads behind its windows restart it, values unchanged", async () => {
+    const { StreamedUrlSource, UrlSource } = await sdk();
+    const s2 = await startRangeServer(dir, { ignoreRanges: true });
+    try {
+      const file = readFileSync(join(dir, "big.safetensors"));
+      const src = await UrlSource.open(`${s2.url}/big.safetensors`, { headBytes: 4096, windowBytes: 64 * 1024 });
+      expect(src).toBeInstanceOf(StreamedUrlSource);
+      const s = src as InstanceType<typeof StreamedUrlSource>;
+      // Forward, then a jump back into the head, then back behind the window: bytes equal the file's.
+      for (const [off, len] of [[0, 100], [1_000_000, 70_000], [10, 50], [2_000_000, 1000], [500_000, 300], [file.length - 16, 16]]) {
+        expect(Buffer.from(await s.read(off, len)), `${off}+${len}`).toEqual(file.subarray(off, off + len));
+      }
+      expect(s.requests).toBe(2); // the read at 500,000 was behind the 64 KiB window
+      await expect(s.read(file.length - 4, 8)).rejects.toMatchObject({ code: "IO" });
+      await s.close?.();
+    } finally {
+      await s2.close();
+    }
+  });
+
+  it("a server that ignores Range and does not say the size is refused with a clear error", async () => {
+    const { open } = await sdk();
+    const s2 = await startRangeServer(dir, { ignoreRanges: true, noLength: true });
+    try {
+      await expect(open(`${s2.url}/stored.npz`)).rejects.toMatchObject({ code: "UNSUPPORTED", message: expect.stringMatching(/Content-Length/) });
+    } finally {
+      await s2.close();
+    }
   });
 
   it("bytes, ArrayBuffer and Blob give the same index as the path", async () => {

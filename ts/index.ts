@@ -5,6 +5,7 @@ export { Model, Tensor, severityRank, DEFAULT_MAX_TENSOR_BYTES, type ModelIndex,
 export { OmnimodelError, type ErrorCode } from "./errors.ts";
 export { BytesSource, SliceSource, type Source } from "./source.ts";
 export { BlobSource, UrlSource, type UrlSourceOptions } from "./web-sources.ts";
+export { StreamedUrlSource, type StreamedUrlOptions } from "./stream-source.ts";
 export { planSafetensors, safetensorsChunks, type ConvertDtype, type SafetensorsPlan, type ConvertProgress, type SkippedTensor } from "./writers/safetensors.ts";
 export { planGGUF, ggufChunks, GGUF_WRITE_TYPES, type GGUFPlan, type GGUFOptions, type GGUFWriteType } from "./writers/gguf.ts";
 export { npyHeader, npyForTensor } from "./writers/npy.ts";

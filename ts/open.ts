@@ -118,6 +118,7 @@ export async function openSource(core: Core, source: Source, options: OpenOption
     }
     await drive(core, h, table);
     const index = JSON.parse(core.result(h)) as ModelIndex;
+    if (source.findings?.length) index.findings = [...index.findings, ...source.findings];
     const budget = inflateBudget ?? { left: options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES };
     const model = new Model(core, h, table, index, { maxTensorBytes: options.maxTensorBytes, inflateBudget: budget });
     model.openOptions = { format: options.format, core: options.core, threads: options.threads };

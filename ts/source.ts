@@ -20,6 +20,8 @@ export interface Source {
    */
   sibling?(relativePath: string): Promise<Source>;
   close?(): void | Promise<void>;
+  /** Facts about the transport (e.g. a server without Range support) added to the model's findings. */
+  readonly findings?: import("./model.ts").Finding[];
 }
 
 /** Bytes already in memory (Uint8Array / ArrayBuffer), optionally with named siblings. */

@@ -2,6 +2,7 @@
 
 import { OmnimodelError } from "./errors.ts";
 import type { Source } from "./source.ts";
+import { StreamedUrlSource } from "./stream-source.ts";
 
 /** A Blob or File; siblings come from an optional map of relative path -> Blob (a dropped folder). */
 export class BlobSource implements Source {
@@ -33,6 +34,10 @@ export interface UrlSourceOptions {
   fetch?: typeof fetch;
   /** Called with the bytes received so far (for progress and tests). */
   onBytes?: (n: number) => void;
+  /** Servers without Range support: bytes kept from the file's start (default 1 MiB). */
+  headBytes?: number;
+  /** Servers without Range support: bytes kept behind the download's position (default 64 MiB). */
+  windowBytes?: number;
 }
 
 /**
@@ -50,15 +55,18 @@ export class UrlSource implements Source {
     return decodeURIComponent(this.url.pathname.split("/").pop() ?? "");
   }
 
-  static async open(url: string | URL, options: UrlSourceOptions = {}): Promise<UrlSource> {
+  /**
+   * Opens a URL. A server that ignores Range requests gets a StreamedUrlSource instead: one
+   * streamed GET, with an info finding on the model (see stream-source.ts).
+   */
+  static async open(url: string | URL, options: UrlSourceOptions = {}): Promise<UrlSource | StreamedUrlSource> {
     const u = new URL(url);
     if (u.protocol !== "http:" && u.protocol !== "https:") throw new OmnimodelError("BAD_ARGUMENT", `only http(s) URLs can be read, not ${u.protocol}`, { file: u.href });
     const f = options.fetch ?? fetch;
     // A one-byte range tells the size and whether ranges are honoured.
     const res = await f(u, { headers: { ...options.headers, Range: "bytes=0-0" } });
     if (res.status === 200) {
-      await res.body?.cancel();
-      throw new OmnimodelError("UNSUPPORTED", "the server ignores Range requests, so the file cannot be read in pieces", { file: u.href });
+      return StreamedUrlSource.fromResponse(u, res, { ...options, openSibling: (rel) => resolveSibling(u, rel, options) });
     }
     if (res.status !== 206) throw new OmnimodelError("IO", `HTTP ${res.status} ${res.statusText}`, { file: u.href });
     const cr = res.headers.get("content-range");
@@ -81,11 +89,15 @@ export class UrlSource implements Source {
   }
 
   async sibling(relativePath: string): Promise<Source> {
-    const dir = new URL(".", this.url);
-    const target = new URL(relativePath, dir);
-    if (target.origin !== dir.origin || !target.pathname.startsWith(dir.pathname)) {
-      throw new OmnimodelError("PATH_VIOLATION", `"${relativePath}" resolves outside the model's directory`, { file: this.name });
-    }
-    return UrlSource.open(target, this.options);
+    return resolveSibling(this.url, relativePath, this.options);
   }
+}
+
+function resolveSibling(url: URL, relativePath: string, options: UrlSourceOptions): Promise<Source> {
+  const dir = new URL(".", url);
+  const target = new URL(relativePath, dir);
+  if (target.origin !== dir.origin || !target.pathname.startsWith(dir.pathname)) {
+    throw new OmnimodelError("PATH_VIOLATION", `"${relativePath}" resolves outside the model's directory`, { file: url.href });
+  }
+  return UrlSource.open(target, options);
 }

@@ -271,7 +271,7 @@ def test_directory_and_sibling_containment():
 class _RangeServer:
     """A local HTTP server that honours single Range requests (http.server does not)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, ignore_ranges=False):
         import http.server
 
         root = directory
@@ -290,7 +290,7 @@ class _RangeServer:
                 size = os.path.getsize(path)
                 rng = self.headers.get("Range", "")
                 outer.requests.append(rng)
-                if not rng.startswith("bytes="):
+                if not rng.startswith("bytes=") or ignore_ranges:
                     self.send_response(200)
                     self.send_header("Content-Length", str(size))
                     self.end_headers()
@@ -329,6 +329,31 @@ def test_url_with_range_requests():
         assert not mismatches(case, observe(srv.url + "mixed.safetensors"))
         assert all(r.startswith("bytes=") for r in srv.requests)
         raises("IO", omnimodel.open, srv.url + "missing.safetensors")
+    finally:
+        srv.close()
+
+
+def test_url_without_range_support_streams_with_an_info_finding():
+    if IS_PYODIDE:
+        return  # no synchronous HTTP there (see the test above)
+    srv = _RangeServer(FIX, ignore_ranges=True)
+    try:
+        case = next(c for c in FACTS if c["file"].endswith("mixed.safetensors"))
+        # Everything as with Range support, but the info finding raises "highest" to info.
+        assert mismatches(case, observe(srv.url + "mixed.safetensors")) == ["highest: expected none, got info"]
+        with omnimodel.open(srv.url + "mixed.safetensors") as m:
+            f = [x for x in m.findings if x["code"] == "range-unsupported"]
+            assert len(f) == 1 and f[0]["severity"] == "info"
+        # Small windows: reads that go back restart the download, and the bytes stay the file's.
+        path = fixture("mixed.safetensors")
+        data = open(path, "rb").read()
+        src = omnimodel.UrlSource(srv.url + "mixed.safetensors", head_bytes=8, window_bytes=16)
+        for off, n in [(0, 8), (40, 30), (2, 4), (len(data) - 10, 10), (20, 5)]:
+            buf = bytearray(n)
+            src.readinto(memoryview(buf), off)
+            assert bytes(buf) == data[off:off + n], (off, n)
+        assert src.requests == 2
+        src.close()
     finally:
         srv.close()
 

@@ -1,6 +1,6 @@
 // A local HTTP server that serves files with Range support and counts the bytes it sends.
 import { createServer, type Server } from "node:http";
-import { openSync, readSync, statSync, closeSync } from "node:fs";
+import { openSync, readSync, statSync, closeSync, createReadStream } from "node:fs";
 import { join, normalize } from "node:path";
 
 export interface RangeServer {
@@ -11,7 +11,11 @@ export interface RangeServer {
   close: () => Promise<void>;
 }
 
-export async function startRangeServer(root: string, options: { ignoreRanges?: boolean } = {}): Promise<RangeServer> {
+/**
+ * ignoreRanges: answer every request with 200 and the whole file, as servers without Range support
+ * do; noLength: send that body chunked, without Content-Length.
+ */
+export async function startRangeServer(root: string, options: { ignoreRanges?: boolean; noLength?: boolean } = {}): Promise<RangeServer> {
   let served = 0;
   let count = 0;
   const server: Server = createServer((req, res) => {
@@ -28,8 +32,11 @@ export async function startRangeServer(root: string, options: { ignoreRanges?: b
     }
     const m = /bytes=(\d+)-(\d+)?/.exec(req.headers.range ?? "");
     if (!m || options.ignoreRanges) {
-      res.writeHead(200, { "content-length": size });
-      res.end();
+      res.writeHead(200, options.noLength ? {} : { "content-length": size });
+      const body = createReadStream(path);
+      body.on("data", (c) => { served += c.length; });
+      body.pipe(res);
+      res.on("close", () => body.destroy());
       return;
     }
     const start = Number(m[1]);

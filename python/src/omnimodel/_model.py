@@ -390,6 +390,9 @@ def open_source(core: Core, source, format: Optional[str] = None, options: Optio
                 raise OmnimodelError("BAD_ARGUMENT", "the core refused the options", file=source.name)
         drive(core, h, table)
         index = json.loads(core.string(core.job_result(h) & MASK, core.job_result_length(h) & MASK))
+        extra = getattr(source, "findings", None)  # transport facts, e.g. a server without Range
+        if extra:
+            index["findings"] = list(index.get("findings") or []) + list(extra)
         model = Model(core, h, table, index, max_tensor_bytes)
         model._open_options = (format, options, threads)
         return model

@@ -122,9 +122,13 @@ class BytesSource(Source):
 
 
 class UrlSource(Source):
-    """An http(s) URL read with Range requests (CPython; under Pyodide, fetch the bytes yourself)."""
+    """An http(s) URL read with Range requests (CPython; under Pyodide, fetch the bytes yourself).
 
-    def __init__(self, url: str, headers: Optional[Dict[str, str]] = None):
+    A server that ignores Range requests is read as one streamed download instead (see
+    _StreamedBody): memory stays bounded, and the model gets an info finding saying so.
+    """
+
+    def __init__(self, url: str, headers: Optional[Dict[str, str]] = None, head_bytes: int = 1 << 20, window_bytes: int = 64 << 20):
         if IS_PYODIDE:
             raise OmnimodelError("UNSUPPORTED", "Pyodide cannot read URLs synchronously; fetch the bytes (pyodide.http.pyfetch) and pass them to open()", file=url)
         import urllib.parse
@@ -134,13 +138,29 @@ class UrlSource(Source):
             raise OmnimodelError("BAD_ARGUMENT", f"only http(s) URLs can be read, not {u.scheme}:", file=url)
         self.url = self.name = url
         self._headers = dict(headers or {})
-        status, hdrs, body = self._get(0, 1)
-        if status == 200:
-            raise OmnimodelError("UNSUPPORTED", "the server ignores Range requests, so the file cannot be read in pieces", file=url)
-        cr = hdrs.get("Content-Range") or ""
+        self._limits = (head_bytes, window_bytes)
+        self._stream = None
+        self.findings = []
+        res = self._open({**self._headers, "Range": "bytes=0-0"}, 0)
+        if res.status == 200:
+            length = res.headers.get("Content-Length") or ""
+            if not length.isdigit():
+                res.close()
+                raise OmnimodelError("UNSUPPORTED", "the server ignores Range requests and does not report the file size (Content-Length), so the file cannot be read", file=url)
+            self.size = int(length)
+            self._stream = _StreamedBody(self, res, head_bytes, window_bytes)
+            self.findings = [{
+                "severity": "info", "code": "range-unsupported", "location": url,
+                "message": f"the server ignores Range requests; the file is read as one streamed download ({self.size} bytes), restarted when a read goes back",
+                "impact": "Inspecting this file may download all of it, more than once for formats read from the end (zip, npz, .keras).",
+            }]
+            return
+        with res:
+            res.read()
+            cr = res.headers.get("Content-Range") or ""
         total = cr.rsplit("/", 1)[-1].strip()
-        if not total.isdigit():
-            raise OmnimodelError("IO", "the server did not report the file size (Content-Range)", file=url)
+        if res.status != 206 or not total.isdigit():
+            raise OmnimodelError("IO", f"HTTP {res.status}: the server did not report the file size (Content-Range)", file=url)
         self.size = int(total)
 
     @property
@@ -149,14 +169,12 @@ class UrlSource(Source):
 
         return urllib.parse.unquote(urllib.parse.urlsplit(self.url).path.rsplit("/", 1)[-1])
 
-    def _get(self, offset, length):
+    def _open(self, headers, offset):
         import urllib.error
         import urllib.request
 
-        req = urllib.request.Request(self.url, headers={**self._headers, "Range": f"bytes={offset}-{offset + length - 1}"})
         try:
-            with urllib.request.urlopen(req, timeout=60) as res:
-                return res.status, res.headers, res.read()
+            return urllib.request.urlopen(urllib.request.Request(self.url, headers=headers), timeout=60)
         except urllib.error.HTTPError as e:
             raise OmnimodelError("IO", f"HTTP {e.code} {e.reason}", file=self.url, offset=offset) from e
         except urllib.error.URLError as e:
@@ -166,12 +184,25 @@ class UrlSource(Source):
         n = len(dest)
         if not n:
             return
-        status, _, body = self._get(offset, n)
+        if self._stream is not None:
+            self._stream.readinto(dest, offset)
+            return
+        with self._open({**self._headers, "Range": f"bytes={offset}-{offset + n - 1}"}, offset) as res:
+            status, body = res.status, res.read(n + 1)
         if status != 206:
             raise OmnimodelError("IO", f"HTTP {status} for bytes {offset}-{offset + n - 1}", file=self.url, offset=offset)
         if len(body) != n:
             raise OmnimodelError("IO", f"the server sent {len(body)} of {n} bytes", file=self.url, offset=offset)
         dest[:] = body
+
+    @property
+    def requests(self):
+        """GET requests of the streamed download so far (1 + restarts); 0 with Range support."""
+        return self._stream.requests if self._stream is not None else 0
+
+    def close(self):
+        if self._stream is not None:
+            self._stream.close()
 
     def sibling(self, rel):
         import urllib.parse
@@ -181,7 +212,72 @@ class UrlSource(Source):
         b, t = urllib.parse.urlsplit(base), urllib.parse.urlsplit(target)
         if (b.scheme, b.netloc) != (t.scheme, t.netloc) or not posixpath.normpath(t.path).startswith(b.path):
             raise OmnimodelError("PATH_VIOLATION", f'"{rel}" resolves outside the model\'s directory', file=self.url)
-        return UrlSource(target, self._headers)
+        return UrlSource(target, self._headers, *self._limits)
+
+
+class _StreamedBody:
+    """The whole-file response of a server without Range support, read forward. Bytes already
+    passed are kept only in the file's head and a window behind the position; a read behind both
+    restarts the download and skips forward (the same rule as the TypeScript StreamedUrlSource)."""
+
+    def __init__(self, owner, res, head_bytes, window_bytes):
+        self.owner, self.res, self.pos, self.requests = owner, res, 0, 1
+        self.head = bytearray()
+        self.head_cap = min(head_bytes, owner.size)
+        self.window = bytearray()  # the bytes [pos - len(window), pos)
+        self.window_cap = min(window_bytes, owner.size)
+
+    def readinto(self, dest, offset):
+        n = len(dest)
+        size = self.owner.size
+        if offset < 0 or offset + n > size:
+            raise OmnimodelError("IO", f"{n} bytes at {offset} run past the end ({size} bytes)", file=self.owner.url, offset=offset)
+        out = memoryview(dest).cast("B")
+        if offset + n <= len(self.head):
+            out[:] = self.head[offset:offset + n]
+            return
+        start = self.pos - len(self.window)
+        if offset < start:
+            self.restart()
+            start = 0
+        if offset < self.pos:  # partly or wholly in the window
+            k = min(self.pos - offset, n)
+            out[:k] = self.window[offset - start:offset - start + k]
+        else:
+            k = 0
+        while k < n:
+            # Never read past what this call needs: the next read may start right there.
+            goal = offset if self.pos < offset else offset + n
+            chunk = self.res.read(min(1 << 20, goal - self.pos))
+            if not chunk:
+                raise OmnimodelError("IO", f"the server sent {self.pos} of {size} bytes", file=self.owner.url, offset=self.pos)
+            at = self.pos
+            self.keep(chunk)
+            lo = max(offset + k - at, 0)
+            if lo < len(chunk):
+                m = min(len(chunk) - lo, n - k)
+                out[k:k + m] = chunk[lo:lo + m]
+                k += m
+
+    def keep(self, chunk):
+        if len(self.head) < self.head_cap:
+            self.head += chunk[:self.head_cap - len(self.head)]
+        self.window += chunk
+        if len(self.window) > self.window_cap:
+            del self.window[:len(self.window) - self.window_cap]
+        self.pos += len(chunk)
+
+    def restart(self):
+        self.res.close()
+        self.res = self.owner._open(dict(self.owner._headers), 0)
+        if self.res.status != 200:
+            raise OmnimodelError("IO", f"HTTP {self.res.status} when downloading the file again", file=self.owner.url)
+        self.requests += 1
+        self.pos = 0
+        self.window = bytearray()
+
+    def close(self):
+        self.res.close()
 
 
 MAX_LISTING = 20000

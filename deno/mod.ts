@@ -15,14 +15,14 @@ export * from "../ts/index.ts";
 const { OmnimodelError, configure, init, open, planSafetensors, safetensorsChunks } = sdk;
 
 /** Where the core is: next to this module's package root (file: or https:). */
-export const WASM_URL = new URL("../build/omnimodel.wasm", import.meta.url);
+export const WASM_URL: URL = new URL("../build/omnimodel.wasm", import.meta.url);
 
 /** A local file read with positional reads. Siblings must stay inside `root` (symlinks followed). */
 export class FileSource implements Source {
   readonly size: number;
   private file: Deno.FsFile | null;
 
-  constructor(readonly path: string, private readonly root = dirname(absolute(path))) {
+  constructor(readonly path: string, private readonly root: string = dirname(absolute(path))) {
     try {
       this.file = Deno.openSync(path, { read: true });
       const st = this.file.statSync();

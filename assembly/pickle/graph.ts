@@ -105,7 +105,7 @@ export class Graph {
     if (k == NodeKind.PYSTR) {
       const d = this.nodes[id].data;
       if (!d) return null;
-      return latin1String(d!.dataStart, <usize>d!.length);
+      return latin1String(d.dataStart, <usize>d.length);
     }
     return null;
   }

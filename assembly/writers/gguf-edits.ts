@@ -103,13 +103,13 @@ export function parseEdits(o: JObj, types: JObj | null): Edits {
       const key = s.getStr("key"), value = s.getStr("value");
       if (key === null || value === null || key.length == 0) { e.error = "a set edit needs a key and a value"; return e; }
       let type = s.getStr("type");
-      if (type === null && types !== null) type = types.getStr(key!);
+      if (type === null && types !== null) type = types.getStr(key);
       if (type === null) type = "STRING";
       const p = new EncodedPair();
-      const why = encodePair(key!, type!, value!, p);
-      if (why.length) { e.error = key! + ": " + why; return e; }
-      if (!e.set.has(key!)) e.setOrder.push(key!);
-      e.set.set(key!, p);
+      const why = encodePair(key, type, value, p);
+      if (why.length) { e.error = key + ": " + why; return e; }
+      if (!e.set.has(key)) e.setOrder.push(key);
+      e.set.set(key, p);
     }
   }
   const rm = o.get("remove");

@@ -38,6 +38,25 @@ npx --no-install omnimodel convert samples/tiny-mlp.safetensors out.safetensors 
 npx --no-install omnimodel inspect --json out.safetensors | grep -q '"dtype":"F16"'
 echo "packaging: npm tarball ok (README example, CLI)"
 
+# --- JSR: what `deno publish` would upload (jsr.json at the root), then that file set on its own ---
+(cd "$ROOT" && npx --no-install deno publish --dry-run --allow-dirty > "$WORK/jsr-dry-run.txt" 2>&1) ||
+  { cat "$WORK/jsr-dry-run.txt"; echo "packaging: deno publish --dry-run failed"; exit 1; }
+files=$(sed 's/\x1b\[[0-9;]*m//g' "$WORK/jsr-dry-run.txt" | sed -n 's|^ *file://'"$ROOT"'/\([^ ]*\) .*|\1|p')
+for need in deno/mod.ts ts/index.ts build/omnimodel.wasm; do
+  grep -qx "$need" <<<"$files" || { cat "$WORK/jsr-dry-run.txt"; echo "packaging: the JSR package lacks $need"; exit 1; }
+done
+mkdir -p "$WORK/jsr"
+(cd "$ROOT" && while read -r f; do mkdir -p "$WORK/jsr/$(dirname "$f")"; cp "$f" "$WORK/jsr/$f"; done <<<"$files")
+cat > "$WORK/jsr-user.ts" <<TS
+import { open } from "$WORK/jsr/deno/mod.ts";
+const m = await open("$ROOT/samples/tiny-mlp.safetensors");
+console.log(m.format, m.tensors.length);
+await m.close();
+TS
+(cd "$WORK" && npx --prefix "$ROOT" --no-install deno run --quiet --allow-read "$WORK/jsr-user.ts") | grep -qx "safetensors 4" ||
+  { echo "packaging: the JSR file set does not open the sample on its own"; exit 1; }
+echo "packaging: JSR package ok ($(wc -l <<<"$files") files, opens the sample alone)"
+
 # --- Python: the wheel in a new venv (wasmtime resolved from the package's pinned range) ---
 "$PY" -m venv "$WORK/user-venv"
 whl=$(ls "$WORK"/wheel/*.whl)

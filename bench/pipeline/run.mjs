@@ -47,6 +47,7 @@ const readers = {
   "in-wasm memcpy (memory.copy)": node("wasm-memcpy"),
   "Node: new arrays + readSync": node("fs-fresh"),
   "Node: omnimodel read() every tensor": node("omnimodel"),
+  "Node: omnimodel readInto() one reused buffer": node("omnimodel-into"),
 };
 if (threads) readers[`Node: omnimodel readAll, threads ${threads}`] = node("omnimodel", [threads]);
 if (python) {
@@ -58,6 +59,7 @@ if (python) {
 // ratio rows: [name, numerator, denominator] of times; > 1 means the denominator is faster
 const ratios = [
   ["omnimodel Node / cat", "Node: omnimodel read() every tensor", "cat FILE > /dev/null"],
+  ["omnimodel Node readInto reused / cat", "Node: omnimodel readInto() one reused buffer", "cat FILE > /dev/null"],
   ["omnimodel Node / new arrays + readSync", "Node: omnimodel read() every tensor", "Node: new arrays + readSync"],
 ];
 if (python) {

@@ -7,18 +7,13 @@
 import { OmnimodelError } from "./errors.ts";
 import type { Finding } from "./model.ts";
 import type { Source } from "./source.ts";
+import { urlBaseName, type UrlSourceOptions } from "./web-sources.ts";
 
-export interface StreamedUrlOptions {
-  headers?: Record<string, string>;
-  fetch?: typeof fetch;
-  onBytes?: (n: number) => void;
-  /** Bytes kept from the start of the file (default 1 MiB). */
-  headBytes?: number;
-  /** Bytes kept behind the stream position (default 64 MiB). */
-  windowBytes?: number;
+/** UrlSource's options (headers, fetch, onBytes, headBytes, windowBytes) and how to open siblings. */
+export type StreamedUrlOptions = UrlSourceOptions & {
   /** Opens a file next to this one (set by UrlSource). */
   openSibling?: (relativePath: string) => Promise<Source>;
-}
+};
 
 const DEFAULT_HEAD = 1024 * 1024;
 const DEFAULT_WINDOW = 64 * 1024 * 1024;
@@ -66,7 +61,7 @@ export class StreamedUrlSource implements Source {
   }
 
   get baseName(): string {
-    return decodeURIComponent(this.url.pathname.split("/").pop() ?? "");
+    return urlBaseName(this.url);
   }
 
   read(offset: number, length: number): Promise<Uint8Array> {

@@ -52,7 +52,7 @@ export class UrlSource implements Source {
   }
 
   get baseName(): string {
-    return decodeURIComponent(this.url.pathname.split("/").pop() ?? "");
+    return urlBaseName(this.url);
   }
 
   /**
@@ -91,6 +91,11 @@ export class UrlSource implements Source {
   async sibling(relativePath: string): Promise<Source> {
     return resolveSibling(this.url, relativePath, this.options);
   }
+}
+
+/** The file name a URL ends in, decoded (what the core sees as the name). */
+export function urlBaseName(url: URL): string {
+  return decodeURIComponent(url.pathname.split("/").pop() ?? "");
 }
 
 function resolveSibling(url: URL, relativePath: string, options: UrlSourceOptions): Promise<Source> {

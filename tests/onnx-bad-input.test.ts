@@ -146,6 +146,45 @@ describe("onnx: bad input gives typed errors", () => {
     expect(Array.from(v as BigInt64Array)).toEqual([5n, -1n, 300n]);
     await m.close();
   });
+
+  // Top-level nodes are written to the index straight from their wire bytes; text that needs
+  // escaping, non-ASCII names, repeated and mistyped fields are handed to the general parser.
+  // Both must describe a node exactly as protobuf reads it.
+  it("node names, op types and lists read as protobuf defines them, escaped or not", async () => {
+    const node = (build: (w: protobuf.Writer) => void) => {
+      const w = protobuf.Writer.create();
+      build(w);
+      return w.finish();
+    };
+    const s = (w: protobuf.Writer, field: number, v: string) => w.uint32((field << 3) | 2).string(v);
+    const nodes = [
+      node((w) => { s(w, 1, "x"); s(w, 1, ""); s(w, 2, "y"); s(w, 3, "plain"); s(w, 4, "Relu"); }),
+      node((w) => { s(w, 1, 'quote"and\\back'); s(w, 2, "tab\tnl\n"); s(w, 3, "n\u00e4me \u2028 ☃"); s(w, 4, "Add"); s(w, 7, "com.example"); }),
+      // the last of a repeated singular field wins; a varint in a string field reads as ""
+      node((w) => { s(w, 3, "first"); s(w, 3, "second"); s(w, 4, "Sub"); w.uint32((7 << 3) | 0).int32(3); s(w, 8, "ov"); }),
+      node((w) => { s(w, 4, "Cast"); s(w, 5, ""); w.uint32((5 << 3) | 2).bytes(node((a) => { s(a, 1, "to"); a.uint32((3 << 3) | 0).int64(7); a.uint32((20 << 3) | 0).int32(2); })); }),
+    ];
+    const g = protobuf.Writer.create();
+    for (const n of nodes) g.uint32((1 << 3) | 2).bytes(n);
+    const m = await open(withGraphBytes(Array.from(g.finish())), { name: "names.onnx" });
+    const got = (m.index.graph as any).nodes;
+    expect(got).toEqual([
+      { name: "plain", op_type: "Relu", domain: "", inputs: ["x", ""], outputs: ["y"], attributes: {} },
+      { name: "n\u00e4me \u2028 ☃", op_type: "Add", domain: "com.example", inputs: ['quote"and\\back'], outputs: ["tab\tnl\n"], attributes: {} },
+      { name: "second", op_type: "Sub", domain: "", overload: "ov", inputs: [], outputs: [], attributes: {} },
+      { name: "", op_type: "Cast", domain: "", inputs: [], outputs: [], attributes: { "": null, to: 7 } },
+    ]);
+    expect((m.metadata as any).node_count).toBe(4);
+    expect((m.metadata as any).op_types).toEqual(["Cast", "Relu", "Sub", "com.example::Add"]);
+    await m.close();
+  });
+  it("a node whose attribute is not a message fails as the general parser says", async () => {
+    const n = protobuf.Writer.create().uint32((4 << 3) | 2).string("Relu").uint32((5 << 3) | 0).int32(1).finish();
+    const g = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(n).finish();
+    const e = await errorOf(withGraphBytes(Array.from(g)));
+    expect(e.code).toBe("CORRUPT");
+    expect(e.message).toMatch(/AttributeProto.*wire type/);
+  });
 });
 
 // xorshift32: deterministic mutations.

@@ -4,7 +4,7 @@
 
 import { ByteBuf, hexDigit, isValidUtf8, skipWhitespace, wordAt } from "./bytes";
 
-export const enum JKind { NULL = 0, BOOL = 1, INT = 2, UINT = 3, FLOAT = 4, STR = 5, ARR = 6, OBJ = 7 }
+export const enum JKind { NULL = 0, BOOL = 1, INT = 2, UINT = 3, FLOAT = 4, STR = 5, ARR = 6, OBJ = 7, RAW_ARR = 8 }
 
 export class JValue {
   constructor(public kind: JKind) {}
@@ -46,6 +46,65 @@ export class JArr extends JValue {
   get length(): i32 { return this.items.length; }
   at(i: i32): JValue { return this.items[i]; }
 }
+
+// An array whose items are serialized as they are added: for lists of many objects (the nodes of
+// a 100,000-node graph) that are only ever written out. Holding the items as one growing byte
+// buffer instead of an object tree keeps the collector's live set small (marking the tree again
+// on every cycle was most of the indexing time), at the price of not reading the items back.
+export class JRawArr extends JValue {
+  private data: ArrayBuffer = new ArrayBuffer(0);
+  private used: i32 = 0;
+  count: i32 = 0;
+  constructor() { super(JKind.RAW_ARR); }
+
+  push(v: JValue): bool {
+    const s = rawScratch;
+    s.clear();
+    writeJson(s, v);
+    if (s.failed) { s.dispose(); return false; }
+    const ok = this.append(s.ptr, s.len);
+    // The scratch buffer is kept for the next item but not past a large one.
+    if (s.cap > 1 << 20) s.dispose();
+    return ok;
+  }
+
+  // Adds one item already written as JSON (n bytes at ptr).
+  append(ptr: usize, n: usize): bool {
+    const comma: i32 = this.count ? 1 : 0;
+    if (n > <usize>(RAW_MAX - comma - this.used)) return false;
+    const need = this.used + comma + <i32>n;
+    if (need > this.data.byteLength) {
+      let cap = this.data.byteLength < 4096 ? 4096 : this.data.byteLength;
+      while (cap < need) cap = cap > (RAW_MAX >> 1) ? RAW_MAX : cap << 1;
+      const next = new ArrayBuffer(cap);
+      memory.copy(changetype<usize>(next), changetype<usize>(this.data), <usize>this.used);
+      this.data = next;
+    }
+    const at = changetype<usize>(this.data) + <usize>this.used;
+    if (comma) store<u8>(at, 0x2c);
+    memory.copy(at + <usize>comma, ptr, n);
+    this.used = need;
+    this.count++;
+    return true;
+  }
+
+  writeTo(out: ByteBuf): void {
+    out.byte(0x5b);
+    if (this.used && out.reserve(<usize>this.used)) {
+      memory.copy(out.ptr + out.len, changetype<usize>(this.data), <usize>this.used);
+      out.len += <usize>this.used;
+    }
+    out.byte(0x5d);
+  }
+}
+
+// The largest managed buffer the runtime allocates is just under 1 GiB; the index a host
+// receives is capped at 1 GiB anyway.
+const RAW_MAX: i32 = (1 << 30) - 1024;
+
+// One item's bytes on their way into a JRawArr: shared (items are pushed one at a time), so its
+// unmanaged memory is bounded and never leaks with a failed index.
+const rawScratch = new ByteBuf();
 
 export class JObj extends JValue {
   keys: Array<string> = new Array<string>();
@@ -414,5 +473,6 @@ export function writeJson(out: ByteBuf, v: JValue): void {
       out.byte(0x7d);
       break;
     }
+    case JKind.RAW_ARR: (<JRawArr>v).writeTo(out); break;
   }
 }

@@ -13,6 +13,7 @@ import { npyForTensor } from "../writers/npy.ts";
 import { planSafetensors, safetensorsChunks } from "../writers/safetensors.ts";
 import { forgetGraph, graphView, nodeDetail, searchGraph } from "./graph-worker.ts";
 import { npyName, safetensorsName } from "./names.ts";
+import { indexForPage } from "./slim-index.ts";
 import type { DroppedFile, OpenedModel, Reply, Request } from "./protocol.ts";
 import { Cancelled, tensorStats } from "./tensor-stats.ts";
 
@@ -147,7 +148,7 @@ async function openModel(id: number, make: (core: Core) => Promise<{ source: Sou
       source: source.name,
       size: source.size,
       files,
-      index: m.index,
+      index: indexForPage(m.index),
       tensors: m.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, byteLength: t.byteLength, parameters: t.size })),
       millis: performance.now() - t0,
     };

@@ -10,12 +10,13 @@
 import { Context, ST_DONE, ST_FAILED, ST_PENDING } from "../../core/context";
 import { E_CORRUPT, E_INVALID_HEADER, E_LIMIT } from "../../core/errors";
 import { Finding, SEV_INFO, SEV_MEDIUM, Tensor } from "../../core/model";
-import { JArr, JInt, JObj, JStr } from "../../util/json";
+import { JArr, JInt, JObj, JRawArr, JStr } from "../../util/json";
 import { FieldScan, ScanResult, scanFields } from "../../protobuf/scan";
 import { headFields, HeadField, printable, fieldsAllowed, hasField } from "../../protobuf/sniff";
 import { PbError, PbField, PbMsg, parseMsg, WT_LEN, MAX_DEPTH } from "../../protobuf/wire";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE, SNIFF_NAME_ONLY } from "../format";
 import { GraphSink, OnnxParser, strList } from "./graph";
+import { NODE_FAILED, NODE_WRITTEN, writeNode } from "./node-json";
 import { onnxTensor, TensorBox } from "./tensor";
 
 const KIND_MODEL: i32 = 1;
@@ -80,7 +81,7 @@ class OnnxState {
   graphName: string = "";
   gi: i32 = 0; // next graph field to process
   sink: GraphSink = new GraphSink();
-  nodes: JArr = new JArr();
+  nodes: JRawArr = new JRawArr();
   inputs: JArr = new JArr();
   outputs: JArr = new JArr();
   initNames: JArr = new JArr();
@@ -261,9 +262,12 @@ export class OnnxFormat extends FormatModule {
     if (!p) return ctx.truncated("an ONNX graph entry", f.offset);
     const vf = viewed(f, p);
     if (num == 1) {
+      const w = writeNode(parser, st.nodes, p, <usize>f.length, f.offset);
+      if (w == NODE_WRITTEN) return ST_DONE;
+      if (w == NODE_FAILED) return ctx.pending() ? ST_PENDING : ST_FAILED;
       const n = parser.node(vf, 0);
       if (n === null) return ctx.pending() ? ST_PENDING : ST_FAILED;
-      st.nodes.push(n);
+      if (!st.nodes.push(n)) return ctx.fail(E_LIMIT, "ONNX GraphProto: the nodes' description is larger than 2 GiB", f.offset);
     } else if (num == 2) st.graphName = vf.str();
     else if (num == 10) st.graphMeta.setStr("doc_string", vf.str());
     else if (num == 11 || num == 12) {
@@ -355,7 +359,7 @@ export class OnnxFormat extends FormatModule {
     const meta = idx.metadata;
     for (let i = 0; i < st.meta.keys.length; i++) meta.set(st.meta.keys[i], st.meta.vals[i]);
     meta.setStr("graph_name", st.graphName);
-    meta.setInt("node_count", st.nodes.length);
+    meta.setInt("node_count", st.nodes.count);
     const ops = st.sink.opTypes.slice(0);
     ops.sort();
     meta.set("op_types", strList(ops));

@@ -1,0 +1,54 @@
+// The index as the page receives it. The page draws the graph from packed buffers the worker
+// lays out (graph-worker.ts); from index.graph it shows only the op counts, the inputs and
+// outputs, and a tree that opens 500 children at a time. Posting a 100,000-node graph whole
+// cost a structured clone of the full node list on both sides of the worker boundary (about
+// a second at that size), for nothing the page shows. Long lists are cut here, with their op
+// counts kept, so the summary reads the same.
+
+import type { ModelIndex } from "../model.ts";
+
+/** Lists longer than this are cut to their first KEEP items. */
+export const LONG_LIST = 5000;
+const KEEP = 500;
+const NODE_KEYS = ["nodes", "node", "layers"];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+function opOf(n: unknown): string | null {
+  if (!isObj(n)) return null;
+  const op = n.op_type ?? n.op ?? n.opType ?? n.class ?? n.class_name ?? n.type;
+  return typeof op === "string" ? op : null;
+}
+
+function cut(list: unknown[]): unknown[] {
+  return [...list.slice(0, KEEP).map(slim), `… ${(list.length - KEEP).toLocaleString("en-US")} more (drawn in the graph view)`];
+}
+
+function slim(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length > LONG_LIST ? cut(v) : v.map(slim);
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (NODE_KEYS.includes(k) && Array.isArray(x) && x.length > LONG_LIST) {
+      // the op table is computed from the full list before it is cut
+      if (!isObj(v.ops)) {
+        const ops: Record<string, number> = {};
+        for (const n of x) {
+          const op = opOf(n);
+          if (op) ops[op] = (ops[op] ?? 0) + 1;
+        }
+        out.ops = ops;
+      }
+      if (typeof v.node_count !== "number") out.node_count = x.length;
+      out[k] = cut(x);
+    } else out[k] = slim(x);
+  }
+  return out;
+}
+
+/** The index with its graph's long lists cut; everything else as it is. */
+export function indexForPage(index: ModelIndex): ModelIndex {
+  if (!index.graph) return index;
+  return { ...index, graph: slim(index.graph) as ModelIndex["graph"] };
+}

@@ -4,11 +4,11 @@
 
 import type { Model } from "../model.ts";
 import { modelGraph as sharedGraph } from "../graph/build.ts";
-import type { Graph } from "../graph/types.ts";
+import type { Graph, GraphSource } from "../graph/types.ts";
 
 export type { Graph, GraphEdge, GraphNode, Layout } from "../graph/types.ts";
 export { layoutGraph } from "../graph/layout.ts";
 
-export function modelGraph(model: Model): Graph {
+export function modelGraph(model: Model | GraphSource): Graph {
   return sharedGraph(model);
 }

@@ -73,10 +73,66 @@ export function graphView(model: Model, toggle?: number): { view: GraphView; tra
     else expanded.add(t.id);
   }
   shown = flatten(b.root, b.byId, expanded);
-  const g = shown.graph;
   const t0 = performance.now();
+  const lay = layoutGraph(shown.graph);
+  return pack(shown, lay, { build: b.millis, layout: performance.now() - t0 });
+}
+
+// A graph this large first gets a view of its first nodes, drawn while the whole is built and
+// laid out (about 2 s at 100,000 nodes). Graph formats list nodes in topological order (ONNX
+// requires it; TensorFlow and Keras writers keep it), so the first nodes are the top of the
+// picture and every edge among them is known.
+export const FIRST_VIEW_MIN = 4000;
+export const FIRST_VIEW_NODES = 1500;
+
+const NODE_LISTS = ["nodes", "node", "layers"];
+
+function longestNodeList(v: unknown, depth = 0): number {
+  if (!v || typeof v !== "object" || depth > 3) return 0;
+  let best = 0;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (Array.isArray(x)) {
+      if (NODE_LISTS.includes(k)) best = Math.max(best, x.length);
+      else if (depth < 2) for (const y of x.slice(0, 16)) best = Math.max(best, longestNodeList(y, depth + 1));
+    } else best = Math.max(best, longestNodeList(x, depth + 1));
+  }
+  return best;
+}
+
+/** The graph with its long node lists cut to their first `keep` nodes, and no outputs (not reached yet). */
+function prefixOf(v: unknown, keep: number, depth = 0): unknown {
+  if (!v || typeof v !== "object" || depth > 3) return v;
+  if (Array.isArray(v)) return depth < 3 ? v.map((x) => prefixOf(x, keep, depth + 1)) : v;
+  const out: Record<string, unknown> = {};
+  let cut = false;
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (NODE_LISTS.includes(k) && Array.isArray(x) && x.length > keep) {
+      out[k] = x.slice(0, keep);
+      cut = true;
+    } else out[k] = prefixOf(x, keep, depth + 1);
+  }
+  if (cut && Array.isArray(out.outputs)) out.outputs = [];
+  return out;
+}
+
+/** The first view of a large graph, or null when the graph is small or already built. */
+export function firstView(model: Model): { view: GraphView; transfer: ArrayBuffer[] } | null {
+  if (built?.model === model) return null;
+  const total = longestNodeList(model.index.graph);
+  if (total < FIRST_VIEW_MIN) return null;
+  const t0 = performance.now();
+  const g = modelGraph({ format: model.format, graph: prefixOf(model.index.graph, FIRST_VIEW_NODES), tensors: model.tensors, metadata: model.metadata });
+  const index = new Map<string, number>();
+  g.nodes.forEach((x, i) => index.set(x.id, i));
+  const t1 = performance.now();
   const lay = layoutGraph(g);
-  const layoutMs = performance.now() - t0;
+  const packed = pack({ graph: g, index, clusters: [] }, lay, { build: t1 - t0, layout: performance.now() - t1 });
+  packed.view.partial = { nodes: FIRST_VIEW_NODES, total };
+  return packed;
+}
+
+function pack(shown: Shown, lay: ReturnType<typeof layoutGraph>, millis: GraphView["millis"]): { view: GraphView; transfer: ArrayBuffer[] } {
+  const g = shown.graph;
   const n = g.nodes.length;
   const boxes = new Float32Array(4 * n);
   for (const l of lay.nodes) {
@@ -94,8 +150,8 @@ export function graphView(model: Model, toggle?: number): { view: GraphView; tra
   pts = 0;
   let byEnds: Map<string, (typeof g.edges)[number]> | null = null;
   lay.edges.forEach((e, k) => {
-    edgeFrom[k] = shown!.index.get(e.from) ?? 0;
-    edgeTo[k] = shown!.index.get(e.to) ?? 0;
+    edgeFrom[k] = shown.index.get(e.from) ?? 0;
+    edgeTo[k] = shown.index.get(e.to) ?? 0;
     edgePoints.set(e.points, pts);
     pts += e.points.length;
     edgeStart[k + 1] = pts;
@@ -115,7 +171,7 @@ export function graphView(model: Model, toggle?: number): { view: GraphView; tra
   const clusters = shown.clusters.map((c) => {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (const id of c.ids) {
-      const i = shown!.index.get(id)!;
+      const i = shown.index.get(id)!;
       x0 = Math.min(x0, boxes[4 * i]);
       y0 = Math.min(y0, boxes[4 * i + 1]);
       x1 = Math.max(x1, boxes[4 * i] + boxes[4 * i + 2]);
@@ -127,7 +183,7 @@ export function graphView(model: Model, toggle?: number): { view: GraphView; tra
   const view: GraphView = {
     id: g.id, name: g.name, format: g.format, kind: g.kind, width: lay.width, height: lay.height,
     ops: g.nodes.map((v) => v.op), names: g.nodes.map((v) => v.name), kinds, nest, counts, boxes,
-    edgeFrom, edgeTo, edgeStart, edgePoints, edgeLabels, clusters, millis: { build: b.millis, layout: layoutMs },
+    edgeFrom, edgeTo, edgeStart, edgePoints, edgeLabels, clusters, millis,
   };
   return { view, transfer: [boxes.buffer, edgeFrom.buffer, edgeTo.buffer, edgeStart.buffer, edgePoints.buffer, kinds.buffer, nest.buffer, counts.buffer] };
 }

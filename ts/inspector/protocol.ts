@@ -103,6 +103,8 @@ export interface GraphView {
   /** Expanded subgraphs: the box around their nodes. */
   clusters: { label: string; x: number; y: number; w: number; h: number }[];
   millis: { build: number; layout: number };
+  /** A first view of a large graph: its first `nodes` of `total` nodes; the whole follows. */
+  partial?: { nodes: number; total: number };
 }
 
 export interface GraphEnd {

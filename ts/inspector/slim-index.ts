@@ -47,8 +47,10 @@ function slim(v: unknown): unknown {
   return out;
 }
 
-/** The index with its graph's long lists cut; everything else as it is. */
+/**
+ * The index with its graph's long lists cut and without its tensor list (the page has the
+ * tensors as table rows already; 40,000 descriptors cloned twice cost 0.4 s at 100,000 nodes).
+ */
 export function indexForPage(index: ModelIndex): ModelIndex {
-  if (!index.graph) return index;
-  return { ...index, graph: slim(index.graph) as ModelIndex["graph"] };
+  return { ...index, tensors: [], graph: index.graph ? (slim(index.graph) as ModelIndex["graph"]) : index.graph };
 }

@@ -11,10 +11,10 @@ import type { Source } from "../source.ts";
 import { BlobSource, UrlSource } from "../web-sources.ts";
 import { npyForTensor } from "../writers/npy.ts";
 import { planSafetensors, safetensorsChunks } from "../writers/safetensors.ts";
-import { forgetGraph, graphView, nodeDetail, searchGraph } from "./graph-worker.ts";
+import { firstView, forgetGraph, graphView, nodeDetail, searchGraph } from "./graph-worker.ts";
 import { npyName, safetensorsName } from "./names.ts";
 import { indexForPage } from "./slim-index.ts";
-import type { DroppedFile, OpenedModel, Reply, Request } from "./protocol.ts";
+import type { DroppedFile, GraphView, OpenedModel, Reply, Request } from "./protocol.ts";
 import { Cancelled, tensorStats } from "./tensor-stats.ts";
 
 interface WorkerScope {
@@ -61,6 +61,7 @@ interface Op {
 }
 
 let model: Model | null = null;
+let prefetched: { model: Model; view: GraphView; transfer: ArrayBuffer[] } | null = null;
 const ops = new Map<number, Op>();
 const running = new Set<Promise<void>>();
 
@@ -100,6 +101,7 @@ async function closeModel(): Promise<void> {
   const m = model;
   model = null;
   forgetGraph();
+  prefetched = null;
   await m?.close();
 }
 
@@ -153,6 +155,17 @@ async function openModel(id: number, make: (core: Core) => Promise<{ source: Sou
       millis: performance.now() - t0,
     };
     post({ type: "opened", id, model: opened });
+    // The graph is prepared while the page draws the summary: a large graph's first view goes
+    // out at once (tagged with the open's id), then the whole is built and laid out, ready for
+    // the page's first "graph" request.
+    try {
+      const first = firstView(m);
+      if (first) post({ type: "graph", id, view: first.view }, first.transfer);
+      prefetched = { model: m, ...graphView(m) };
+    } catch {
+      // the page's own "graph" request lays out again and reports the error there
+      prefetched = null;
+    }
   });
 }
 
@@ -238,6 +251,10 @@ async function handle(req: Request): Promise<void> {
       return stats(req.id, req.tensor, req.bins);
     case "graph": {
       const m = current();
+      const ready = prefetched;
+      prefetched = null;
+      // the prefetched view's buffers travel once (transferred); later requests lay out again
+      if (req.toggle === undefined && ready?.model === m) return post({ type: "graph", id: req.id, view: ready.view }, ready.transfer);
       const { view, transfer } = graphView(m, req.toggle);
       return post({ type: "graph", id: req.id, view }, transfer);
     }

@@ -54,6 +54,19 @@ export class GraphCanvas {
     new ResizeObserver(() => this.resize()).observe(this.element);
   }
 
+  /** A first view of a large graph: drawn and movable, but its nodes are not the worker's. */
+  get partial(): boolean { return !!this.v.partial; }
+
+  transform(): { s: number; tx: number; ty: number } { return { s: this.s, tx: this.tx, ty: this.ty }; }
+
+  setTransform(t: { s: number; tx: number; ty: number }): void {
+    this.resize();
+    this.s = t.s;
+    this.tx = t.tx;
+    this.ty = t.ty;
+    this.request();
+  }
+
   /** The first view: the whole graph when it is readable that way, else its top at a readable size. */
   initialView(): void {
     this.resize();
@@ -155,7 +168,8 @@ export class GraphCanvas {
     c.addEventListener("pointerup", (e) => {
       const wasDrag = drag?.moved;
       drag = null;
-      if (wasDrag) return;
+      // a first view's node numbers are not the worker's: details come with the whole graph
+      if (wasDrag || this.partial) return;
       const r = c.getBoundingClientRect();
       const i = this.hit(e.clientX - r.left, e.clientY - r.top);
       if (i >= 0) {
@@ -166,7 +180,7 @@ export class GraphCanvas {
     c.addEventListener("dblclick", (e) => {
       const r = c.getBoundingClientRect();
       const i = this.hit(e.clientX - r.left, e.clientY - r.top);
-      if (i >= 0 && this.v.nest[i]) this.on.toggle(i);
+      if (i >= 0 && this.v.nest[i] && !this.partial) this.on.toggle(i);
     });
     c.addEventListener("keydown", (e) => {
       const step = 60;
@@ -292,6 +306,7 @@ export class GraphCanvas {
       ctx.strokeRect(b[4 * i] - 3, b[4 * i + 1] - 3, b[4 * i + 2] + 6, b[4 * i + 3] + 6);
     }
     this.frames++;
+    if (this.frames === 1) performance.mark(this.partial ? "omnimodel:graph-first-frame" : "omnimodel:whole-graph-first-frame");
     const d = this.element.dataset;
     d.frames = String(this.frames);
     d.drawnNodes = String(visible.length);

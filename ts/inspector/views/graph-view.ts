@@ -43,11 +43,22 @@ export class GraphPanel {
   private jumpOnHits = false;
 
   show(v: GraphView): void {
+    // the whole graph replacing its first view keeps the place the user is looking at
+    const keep = this.canvas?.partial ? this.canvas.transform() : null;
     this.stage.replaceChildren();
     this.canvas = new GraphCanvas(v, this.a);
     this.stage.appendChild(this.canvas.element);
-    this.canvas.initialView();
+    if (keep) this.canvas.setTransform(keep);
+    else this.canvas.initialView();
     const what = v.kind === "blocks" ? "blocks derived from tensor names (this format stores no graph)" : "nodes";
+    // the views shown so far, oldest first ("first:1500/100000 whole:100002"), for tests and tools
+    const d = this.element.dataset;
+    d.shown = `${d.shown ? d.shown + " " : ""}${v.partial ? `first:${v.partial.nodes}/${v.partial.total}` : `whole:${v.ops.length}`}`;
+    if (v.partial) {
+      this.info.textContent = `First view: the first ${count(v.partial.nodes)} of ${count(v.partial.total)} nodes, drawn while the whole graph is laid out…`;
+      this.canvas.element.dataset.partial = String(v.partial.total);
+      return;
+    }
     const edges = v.edgeFrom.length === 1 ? "1 edge" : `${count(v.edgeFrom.length)} edges`;
     this.info.textContent = `${count(v.ops.length)} ${what}, ${edges} · graph built in ${v.millis.build.toFixed(0)} ms and laid out in ${v.millis.layout.toFixed(0)} ms in the worker · drag to pan, wheel to zoom, double-click a node with ▸ to expand its subgraphs`;
     this.canvas.element.dataset.buildMs = v.millis.build.toFixed(0);

@@ -7,6 +7,7 @@ import { bytes, count, h, clear, shapeText, shortCount } from "./dom.ts";
 
 type Key = "index" | "name" | "dtype" | "shape" | "bytes" | "params";
 const MAX_ROWS = 3000;
+const LAZY_ROWS = 1000;
 
 interface Group {
   prefix: string;
@@ -50,7 +51,19 @@ export class TensorTable {
       h("div", { class: "scroll" }, h("table", { class: "tensors" }, this.head, this.body, this.foot)),
     );
     this.body.addEventListener("keydown", (e) => this.onKey(e));
-    this.render();
+    // A table of thousands of rows is built when it comes near the viewport: at the top of the
+    // page the graph's first view is waiting for the main thread, and building and laying out
+    // 3,000 rows took it about a second.
+    if (rows.length <= LAZY_ROWS || typeof IntersectionObserver === "undefined") this.render();
+    else {
+      this.body.appendChild(h("tr", {}, h("td", { colspan: COLUMNS.length, class: "muted" }, `${count(rows.length)} tensors`)));
+      const seen = new IntersectionObserver((entries) => {
+        if (!entries.some((e) => e.isIntersecting)) return;
+        seen.disconnect();
+        this.render();
+      }, { rootMargin: "400px" });
+      seen.observe(this.element);
+    }
   }
 
   select(i: number): void {

@@ -111,6 +111,35 @@ describe("graph structure", () => {
     expect(ops(g).map((n) => n.name)).toEqual(want.map((n: any) => n.name));
   });
 
+  // Converted by the tensorflowjs converter from tf_keras 2 and Keras 3 models
+  // (fixtures/tfjs/generate_layers_models.py); expected_layers.json is what Keras says of them.
+  for (const dir of ["layers_k2", "layers_k3"]) {
+    it(`TF.js layers model (${dir}): Keras' layers, connections, nested block, weights and configs`, async () => {
+      const want = JSON.parse(readFileSync(join(FIXTURES, "tfjs", "expected_layers.json"), "utf8"))[dir];
+      const { open, graph } = await sdk();
+      const m = await open(join(FIXTURES, "tfjs", dir));
+      const g = await graph(m);
+      const shapeOf = (names: string[]) => names.map((w) => m.tensors.find((t) => t.name === w)!.shape.map(Number));
+      expect(g.kind).toBe("graph");
+      expect(ops(g).map((n) => [n.name, n.op])).toEqual(want.layers.map((l: any) => [l.name, l.class]));
+      // Keras' connections between layers, plus one edge into the output node
+      const byId = new Map(g.nodes.map((n) => [n.id, n]));
+      const links = g.edges.filter((e) => byId.get(e.to)!.kind !== "output").map((e) => [byId.get(e.from)!.name, byId.get(e.to)!.name]);
+      expect(links.length).toBe(want.edges);
+      for (const l of want.layers) expect(links.filter(([, to]) => to === l.name).map(([from]) => from).sort()).toEqual(l.inputs);
+      for (const l of want.layers) expect(shapeOf(ops(g).find((n) => n.name === l.name)!.weights)).toEqual(l.weights);
+      const block = ops(g).find((n) => n.name === "block")!;
+      const sub = g.subgraphs.find((x) => x.id === block.subgraphs[0])!;
+      for (const l of want.nested.block) expect(shapeOf(sub.nodes.find((n) => n.name === l.name)!.weights)).toEqual(l.weights);
+      expect(ops(g).find((n) => n.name === "stem")!.attributes).toMatchObject({ units: 8, activation: "relu" });
+      expect(ops(g).find((n) => n.name === "head")!.attributes).toMatchObject({ units: 3, activation: "softmax" });
+      // values bit for bit with tensorflowjs.read_weights
+      for (const t of m.tensors) expect(Buffer.from((await t.read()).buffer).toString("hex"), t.name).toBe(want.weights[t.name].hex);
+      expect(m.metadata.layer_classes).toEqual(["Functional", "InputLayer", "Dense", "Sequential", "Add"]);
+      await m.close();
+    });
+  }
+
   it("block view: GGUF blocks repeat llama.block_count times (llama.cpp's own metadata)", async () => {
     const { open, modelGraph } = await sdk();
     const m = await open(join(CORPUS, "gguf", "stories260K.gguf"));

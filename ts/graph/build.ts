@@ -12,11 +12,17 @@ import type { Graph, GraphSource } from "./types.ts";
 
 type FormatBuilder = (src: GraphSource) => Graph | null;
 
+const isLayerList = (g: unknown): boolean => {
+  const nodes = (g as { nodes?: unknown })?.nodes;
+  return Array.isArray(nodes) && nodes.length > 0 && typeof (nodes[0] as { class?: unknown })?.class === "string";
+};
+
 const BUILDERS: Record<string, FormatBuilder> = {
   onnx: onnxGraph,
   "tf-graphdef": tfGraph,
   "tf-savedmodel": tfGraph,
-  tfjs: tfGraph,
+  // graph models list GraphDef nodes (op); layers models list Keras layers (class)
+  tfjs: (src) => (isLayerList(src.graph) ? kerasGraph(src) : tfGraph(src)),
   keras: kerasGraph,
   torchscript: torchscriptGraph,
 };

@@ -145,7 +145,26 @@ function checkClass(ctx: Context, o: JObj, info: KerasInfo, path: string, where:
   }
 }
 
-function walkModel(ctx: Context, o: JObj, info: KerasInfo, nodes: JArr, prefix: string, depth: i32, where: string): void {
+// A layer's config as a node's attributes: without the layers of a nested model (they are
+// nodes of their own). Configs past this size are left out (a layer with an embedded table).
+const MAX_CONFIG_KEYS: i32 = 256;
+
+function layerConfig(lc: JObj): JObj {
+  const out = new JObj();
+  for (let i = 0; i < lc.keys.length && i < MAX_CONFIG_KEYS; i++) {
+    if (lc.keys[i] == "layers") continue;
+    out.set(lc.keys[i], lc.vals[i]);
+  }
+  return out;
+}
+
+// The layer graph of a Keras model config without its findings: TF.js layers models list their
+// topology in the same words, and report what concerns them themselves (tfjs.ts).
+export function kerasLayerNodes(cfg: JObj, nodes: JArr): void {
+  walkModel(null, cfg, new KerasInfo(), nodes, "", 0, "");
+}
+
+function walkModel(ctx: Context | null, o: JObj, info: KerasInfo, nodes: JArr, prefix: string, depth: i32, where: string): void {
   if (depth > MAX_NESTING) return;
   const c = o.get("config");
   let layers: JArr | null = null;
@@ -172,15 +191,16 @@ function walkModel(ctx: Context, o: JObj, info: KerasInfo, nodes: JArr, prefix: 
         info.storeNames.set(k == 0 ? base : base + "_" + k.toString(), nm);
       }
     }
-    checkClass(ctx, L, info, path, where);
+    if (ctx !== null) checkClass(ctx, L, info, path, where);
     const node = new JObj();
     node.set("name", new JStr(path));
     node.set("class", new JStr(cls !== null ? cls : ""));
     node.set("inputs", inboundNames(L.get("inbound_nodes")));
+    if (lc !== null) node.set("config", layerConfig(lc));
     nodes.push(node);
     // Nested models and wrappers (Bidirectional, TimeDistributed) hold layers of their own.
     walkModel(ctx, L, info, nodes, path, depth + 1, where);
-    if (lc !== null) {
+    if (lc !== null && ctx !== null) {
       const inner = lc.getObj("layer");
       if (inner !== null) checkClass(ctx, inner, info, path + "/" + (str(inner, "class_name") || "layer"), where);
       const fwd = lc.getObj("forward_layer");

@@ -9,6 +9,7 @@ import { DT_BOOL, DT_C64, DT_F16, DT_F32, DT_I32, DT_STR, DT_U16, DT_U8, dtypeBi
 import { E_BAD_DTYPE, E_BAD_SHAPE, E_DUPLICATE, E_INCOMPLETE_BUFFER, E_INVALID_JSON, E_LIMIT, E_OVERFLOW } from "../../core/errors";
 import { Finding, Plan, Segment, SEV_CRITICAL, SEV_HIGH, SEV_MEDIUM, Tensor } from "../../core/model";
 import { foreignCallables, ForeignCallable } from "../keras/keras-callables";
+import { kerasLayerNodes } from "../keras/keras-config";
 import { checkRelativePath } from "../../core/paths";
 import { JArr, JKind, JObj, JsonParseLimits, JsonParser, JStr, JValue } from "../../util/json";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE } from "../format";
@@ -294,19 +295,48 @@ function summarizeTopology(topo: JValue, meta: JObj, findings: Finding[]): JValu
     const f = foreign[i];
     findings.push(new Finding(f.severity, f.severity == SEV_CRITICAL ? "keras-dangerous-callable" : "keras-foreign-object", f.message, "modelTopology:" + f.path));
   }
-  const cls = o.getStr("class_name");
+  // the converter's form wraps the Keras config: {keras_version, backend, model_config, training_config}
+  const wrapped = o.getObj("model_config");
+  const model = wrapped !== null && wrapped.getStr("class_name") !== null ? wrapped : o;
+  const cls = model.getStr("class_name");
   if (cls !== null) {
     meta.setStr("topology_kind", "layers (Keras JSON)");
     meta.setStr("class_name", cls);
     const kv = o.getStr("keras_version");
     if (kv !== null) meta.setStr("keras_version", kv);
+    // Lambda findings from anywhere in the topology; the classes from its layers (not from every
+    // {class_name, config} object: initializers and dtype policies have that shape too)
+    collectLayers(topo, new Array<string>(), 0, findings);
+    const g = layerGraph(model);
     const layers = new Array<string>();
-    collectLayers(topo, layers, 0, findings);
+    layers.push(cls);
+    const nodes = g.getArr("nodes")!;
+    for (let i = 0; i < nodes.length; i++) {
+      const c = nodes.at(i).asObj()!.getStr("class");
+      if (c !== null && c.length && !layers.includes(c)) layers.push(c);
+    }
     const a = new JArr();
     for (let i = 0; i < layers.length; i++) a.push(new JStr(layers[i]));
     meta.set("layer_classes", a);
+    return g;
   }
   return null;
+}
+
+// The layers as a graph, as Keras files list them ({name, class, inputs, config}).
+function layerGraph(model: JObj): JObj {
+  const nodes = new JArr();
+  kerasLayerNodes(model, nodes);
+  const g = new JObj();
+  g.set("nodes", nodes);
+  const c = model.getObj("config");
+  if (c !== null) {
+    const ins = c.get("input_layers");
+    if (ins !== null) g.set("inputs", ins);
+    const outs = c.get("output_layers");
+    if (outs !== null) g.set("outputs", outs);
+  }
+  return g;
 }
 
 function collectLayers(v: JValue, out: string[], depth: i32, findings: Finding[]): void {

@@ -348,7 +348,31 @@ def _keras_configs(meta) -> Dict[str, dict]:
     return out
 
 
-def _keras_weights(src) -> Dict[str, List[str]]:
+def _snake_case(name: str) -> str:
+    """Keras 3's to_snake_case, which names a layer's weight store after its class."""
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)).lower()
+
+
+def _store_folders(children) -> Dict[str, str]:
+    """Keras 3 weight-store folders ("layers/dense_1/", "layers/sequential/layers/dense/") -> layer paths."""
+    out: Dict[str, str] = {}
+
+    def walk(container, prefix, depth):
+        counts: Dict[str, int] = {}
+        for L in children.get(container, []):
+            base = _snake_case(L["cls"])
+            k = counts.get(base, 0)
+            counts[base] = k + 1
+            folder = f"{prefix}layers/{base}_{k}/" if k else f"{prefix}layers/{base}/"
+            out[folder] = L["path"]
+            if L["path"] in children and depth < 16:
+                walk(L["path"], folder, depth + 1)
+
+    walk("", "", 0)
+    return out
+
+
+def _keras_weights(src, folders: Dict[str, str]) -> Dict[str, List[str]]:
     out: Dict[str, List[str]] = {}
     h5 = (src.get("metadata") or {}).get("weights_hdf5")
     attrs = h5.get("attributes") if _is_obj(h5) and _is_obj(h5.get("attributes")) else {}
@@ -361,6 +385,15 @@ def _keras_weights(src) -> Dict[str, List[str]]:
         s = next((s for s in stores if n.startswith(s[0])), None)
         if s:
             out.setdefault(s[1], []).append(n)
+            continue
+        m = re.match(r"^((?:layers/[^/]+/)+)vars/\d+$", n)
+        if m and m.group(1) in folders:
+            out.setdefault(folders[m.group(1)], []).append(n)
+            continue
+        # TF.js and other Keras-named weights: "<layer path>/<weight>"
+        cut = n.rfind("/")
+        if cut > 0:
+            out.setdefault(n[:cut], []).append(n)
     return out
 
 
@@ -373,7 +406,8 @@ def _keras_graph(src) -> Optional[dict]:
         if not _is_obj(n):
             continue
         path = _str(n.get("name"))
-        layers.append({"path": path, "local": path[path.rfind("/") + 1:], "cls": _str(n.get("class"), "?"), "inputs": _strs(n.get("inputs"))})
+        layers.append({"path": path, "local": path[path.rfind("/") + 1:], "cls": _str(n.get("class"), "?"), "inputs": _strs(n.get("inputs")),
+                       "config": n.get("config") if _is_obj(n.get("config")) else None})
     paths = {L["path"] for L in layers}
 
     def parent_of(p):
@@ -384,7 +418,7 @@ def _keras_graph(src) -> Optional[dict]:
     for L in layers:
         children.setdefault(parent_of(L["path"]), []).append(L)
     cfg = _keras_configs(src.get("metadata"))
-    weights = _keras_weights(src)
+    weights = _keras_weights(src, _store_folders(children))
     meta = src.get("metadata") or {}
 
     def build(container, gid, prefix, ins, outs, depth):
@@ -407,7 +441,8 @@ def _keras_graph(src) -> Optional[dict]:
             if sequential and i > 0 and not inputs:
                 inputs = [members[i - 1]["path"]]
             w = weights.get(L["local"]) or weights.get(L["path"]) or []
-            n = b.add(L["local"], L["cls"], dict(cfg.get(L["path"], {})), inputs, [L["path"]], subgraphs, w, local=f"n{i}")
+            attrs = dict(L["config"] if L["config"] is not None else cfg.get(L["path"], {}))
+            n = b.add(L["local"], L["cls"], attrs, inputs, [L["path"]], subgraphs, w, local=f"n{i}")
             if L["cls"] == "InputLayer" and container_class == "Sequential":
                 n["kind"] = "input"
         consumed = {full(x) for L in members for x in L["inputs"]}
@@ -519,7 +554,17 @@ def _block_graph(src) -> dict:
             "inputs": [], "outputs": [], "subgraphs": []}
 
 
-_BUILDERS = {"onnx": _onnx_graph, "tf-graphdef": _tf_graph, "tf-savedmodel": _tf_graph, "tfjs": _tf_graph,
+def _is_layer_list(g) -> bool:
+    nodes = g.get("nodes") if _is_obj(g) else None
+    return isinstance(nodes, list) and len(nodes) > 0 and _is_obj(nodes[0]) and isinstance(nodes[0].get("class"), str)
+
+
+def _tfjs_graph(src) -> Optional[dict]:
+    # graph models list GraphDef nodes (op); layers models list Keras layers (class)
+    return _keras_graph(src) if _is_layer_list(src["graph"]) else _tf_graph(src)
+
+
+_BUILDERS = {"onnx": _onnx_graph, "tf-graphdef": _tf_graph, "tf-savedmodel": _tf_graph, "tfjs": _tfjs_graph,
              "keras": _keras_graph, "torchscript": _torchscript_graph}
 
 

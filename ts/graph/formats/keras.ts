@@ -3,12 +3,13 @@
 // {name, class, inputs}, nested layers under "outer/inner" paths; a container layer (a nested
 // Functional or Sequential model, or a wrapper) gets its layers as a subgraph. Layers with no
 // inbound connections inside a container are a Sequential stack: chained in order. The layer
-// configs (attributes) come from the Keras 2 model_config when the file has one.
+// configs (attributes) are the index's per-layer `config`; older indexes without it get them from
+// the Keras 2 model_config when the file has one.
 
 import { GraphBuilder, isObj, str, strs, type Obj } from "../builder.ts";
 import type { Graph, GraphSource } from "../types.ts";
 
-interface Layer { path: string; local: string; cls: string; inputs: string[] }
+interface Layer { path: string; local: string; cls: string; inputs: string[]; config?: Obj }
 
 /** First element of every connection: Keras 2 [["a",0,0],...], Keras 3 ["a",0,0] or [["a",0,0]]. */
 export function layerRefs(v: unknown): string[] {
@@ -43,8 +44,36 @@ function configs(meta: Record<string, unknown> | undefined): Map<string, Obj> {
   return out;
 }
 
+/** Keras 3's to_snake_case, which names a layer's weight store after its class. */
+export function snakeCase(name: string): string {
+  return name.replace(/(.)([A-Z][a-z]+)/g, "$1_$2").replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/**
+ * Keras 3 weight-store folders -> layer paths: "layers/dense_1/" is the second Dense of its
+ * container, "layers/sequential/layers/dense/" the first Dense inside the first Sequential.
+ * Files that keep the store's own names (TF.js layers models converted from .keras) are matched
+ * through this.
+ */
+function storeFolders(children: Map<string, Layer[]>): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (container: string, prefix: string, depth: number) => {
+    const counts = new Map<string, number>();
+    for (const l of children.get(container) ?? []) {
+      const base = snakeCase(l.cls);
+      const k = counts.get(base) ?? 0;
+      counts.set(base, k + 1);
+      const folder = `${prefix}layers/${k ? `${base}_${k}` : base}/`;
+      out.set(folder, l.path);
+      if (children.has(l.path) && depth < 16) walk(l.path, folder, depth + 1);
+    }
+  };
+  walk("", "", 0);
+  return out;
+}
+
 /** layer name -> stored weights: Keras 2 "model_weights/<layer>/...", Keras 3 store paths. */
-function weightsByLayer(src: GraphSource): Map<string, string[]> {
+function weightsByLayer(src: GraphSource, folders: Map<string, string>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const add = (layer: string, t: string) => {
     const l = out.get(layer) ?? [];
@@ -58,7 +87,13 @@ function weightsByLayer(src: GraphSource): Map<string, string[]> {
     const n = t.name;
     if (n.startsWith("model_weights/")) { add(n.split("/")[1], n); continue; }
     const s = stores.find(([p]) => n.startsWith(p));
-    if (s) add(s[1], n);
+    if (s) { add(s[1], n); continue; }
+    const m = /^((?:layers\/[^/]+\/)+)vars\/\d+$/.exec(n);
+    const layer = m ? folders.get(m[1]) : undefined;
+    if (layer !== undefined) { add(layer, n); continue; }
+    // TF.js and other Keras-named weights: "<layer path>/<weight>"
+    const cut = n.lastIndexOf("/");
+    if (cut > 0) add(n.slice(0, cut), n);
   }
   return out;
 }
@@ -68,7 +103,7 @@ export function kerasGraph(src: GraphSource): Graph | null {
   if (!isObj(g) || !Array.isArray(g.nodes) || !g.nodes.length) return null;
   const layers: Layer[] = g.nodes.filter(isObj).map((n) => {
     const path = str(n.name);
-    return { path, local: path.slice(path.lastIndexOf("/") + 1), cls: str(n.class, "?"), inputs: strs(n.inputs) };
+    return { path, local: path.slice(path.lastIndexOf("/") + 1), cls: str(n.class, "?"), inputs: strs(n.inputs), config: isObj(n.config) ? n.config : undefined };
   });
   const paths = new Set(layers.map((l) => l.path));
   const parentOf = (p: string) => {
@@ -81,7 +116,7 @@ export function kerasGraph(src: GraphSource): Graph | null {
     children.set(p, [...(children.get(p) ?? []), l]);
   }
   const cfg = configs(src.metadata);
-  const weights = weightsByLayer(src);
+  const weights = weightsByLayer(src, storeFolders(children));
 
   const build = (container: string, id: string, prefix: string, ins: string[], outs: string[], depth: number): Graph => {
     const b = new GraphBuilder(id, container || str(src.metadata?.model_class, "model"), src.format, prefix);
@@ -99,7 +134,7 @@ export function kerasGraph(src: GraphSource): Graph | null {
       }
       let inputs = l.inputs.map(full);
       if (sequential && i > 0 && !inputs.length) inputs = [members[i - 1].path];
-      const attributes: Record<string, unknown> = { ...(cfg.get(l.path) ?? {}) };
+      const attributes: Record<string, unknown> = { ...(l.config ?? cfg.get(l.path) ?? {}) };
       const n = b.add({ name: l.local, op: l.cls, attributes, inputs, outputs: [l.path], subgraphs, weights: weights.get(l.local) ?? weights.get(l.path) ?? [] }, `n${i}`);
       // a Sequential's InputLayer is not one of its layers (Keras leaves it out of .layers)
       if (l.cls === "InputLayer" && containerClass === "Sequential") n.kind = "input";

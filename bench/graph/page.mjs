@@ -114,11 +114,38 @@ async function run(url, isDone, onTick, after, isWhole = null) {
       await new Promise((r) => setTimeout(r, 100));
     }
     await nav.catch(() => {});
-    const detail = done && after ? await ev(after) : "";
+    let detail = done && after ? await ev(after) : "";
+    if (done && isWhole) detail += `; ${await interaction(page)}`;
     return { ms: done ? ms : Infinity, whole: Number.isNaN(whole) ? Infinity : whole, pss: peakPss, heap: peakHeap, detail };
   } finally {
     await browser.close();
   }
+}
+
+/**
+ * Panning and zooming the whole graph: the canvas's own draw time per frame (data-draw-ms) over a
+ * fit-to-view (every node drawn as a box), 10 wheel zooms in and 20 drags, as max and median.
+ */
+async function interaction(page) {
+  const times = [];
+  const frame = async () => {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    times.push(Number(await page.$eval(".graph-stage", (e) => e.dataset.drawMs)));
+  };
+  await page.click(".graph-fit");
+  await frame();
+  const fitted = times[0];
+  const box = await page.$eval("canvas.graph-canvas", (c) => { const r = c.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; });
+  await page.mouse.move(box.x, box.y);
+  for (let i = 0; i < 10; i++) { await page.mouse.wheel(0, -240); await frame(); }
+  for (let i = 0; i < 20; i++) {
+    await page.mouse.down();
+    await page.mouse.move(box.x + 40 * ((i % 2) ? -1 : 1), box.y + 30, { steps: 2 });
+    await page.mouse.up();
+    await frame();
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return `draw per frame: fitted ${fitted} ms, over zoom and pan median ${sorted[sorted.length >> 1]} ms, max ${sorted[sorted.length - 1]} ms`;
 }
 
 function startNetron(file) {

@@ -47,6 +47,7 @@ def at_root(monkeypatch):
 def test_local_rows_equal_the_cli_rows(tmp_path, everything):
     stats = batch.scan(everything["list"], out=str(tmp_path / "out"), engine="local", concurrency=2)
     assert stats["rows"] == len(everything["items"]) == stats["scanned"] and stats["skipped"] == 0
+    assert 0 < stats["worker_peak_rss"] < BOUND, stats  # each pool worker measured itself
     rows = bs.rows_by_source(str(tmp_path / "out" / "rows.jsonl"))
     assert bs.differences(rows, everything["cli"]) == []
     # the set covers findings, errors and URLs, so the comparison means something

@@ -81,3 +81,21 @@ def test_a_killed_actor_loses_only_its_in_flight_files(tmp_path):
         assert len(items) <= lines <= len(items) + BATCH, "more than the killed actor's batch was scanned twice"
     finally:
         slow.close()
+
+
+BOUND = 256 * 1024 * 1024  # the documented per-worker bound (README, "Scanning a hub")
+
+
+def test_an_actor_reports_its_own_memory_under_the_bound_with_a_5gb_file(tmp_path):
+    big = str(tmp_path / "big.safetensors")
+    size = bs.sparse_safetensors(big)
+    srv = bs.RangeServer(extra={"big.safetensors": big})
+    try:
+        items = [big, srv.url("big.safetensors")] + bs.file_set()[:40]
+        stats = batch.scan(bs.write_list(str(tmp_path / "list.txt"), items), out=str(tmp_path / "out"), engine="ray", concurrency=2)
+        # each actor measured itself (getrusage of its own process); the largest is reported
+        assert 32 * 1024 * 1024 < stats["worker_peak_rss"] < BOUND, stats
+        rows = bs.rows_by_source(str(tmp_path / "out" / "rows.jsonl"))
+        assert rows[big]["size"] == size and rows[srv.url("big.safetensors")]["bytes_fetched"] < 1024 * 1024
+    finally:
+        srv.close()

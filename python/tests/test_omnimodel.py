@@ -398,3 +398,22 @@ def test_open_child_reads_stored_and_deflated_members():
                     assert child.format == "safetensors"
                     assert {t.name: bytes(t.read()) for t in child.tensor_list} == want
             raises("NOT_FOUND", outer.open_child, "nope")
+
+
+def test_wasmtime_calls_take_the_unchecked_path():
+    # The pinned wasmtime-py range has the pieces the fast call path uses; if an upgrade drops
+    # one, calls fall back to the checked path (2-3x slower on small files): this says so.
+    from omnimodel._backend import core
+
+    c = core()
+    if c.backend != "wasmtime":  # Pyodide calls the browser's WebAssembly directly
+        return
+    assert c.index_open.__qualname__.startswith("_bind_unchecked"), c.index_open.__qualname__
+    try:
+        c.index_open()
+        raise AssertionError("a call with a missing argument was accepted")
+    except TypeError:
+        pass
+    h = c.index_open(5)
+    assert h > 0
+    c.job_close(h)

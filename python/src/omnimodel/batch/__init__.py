@@ -46,12 +46,14 @@ def _run(sources: Sources, out: str, engine: str, concurrency: Optional[int], wi
     items = read_sources(sources)
     done = done_sources(out)
     todo = [s for s in items if s not in done]
-    stats = {"sources": len(items), "skipped": len(items) - len(todo), "scanned": 0, "bytes_fetched": 0, "seconds": 0.0}
+    stats = {"sources": len(items), "skipped": len(items) - len(todo), "scanned": 0, "bytes_fetched": 0, "seconds": 0.0,
+             "worker_peak_rss": 0}
     t0 = time.perf_counter()
 
-    def progress(files: int, fetched: int) -> None:
+    def progress(files: int, fetched: int, peak: int) -> None:
         stats["scanned"] += files
         stats["bytes_fetched"] += fetched
+        stats["worker_peak_rss"] = max(stats["worker_peak_rss"], peak)
         stats["seconds"] = time.perf_counter() - t0
         if on_progress:
             on_progress(dict(stats))
@@ -67,7 +69,8 @@ def scan(sources: Sources, *, out, engine: str = "ray", concurrency: Optional[in
          on_progress: Optional[Callable[[dict], None]] = None) -> dict:
     """Scans every source (findings of code that would run on load, archive members included)
     and writes one row per file to OUT. Returns counts: sources, skipped (done by an earlier run),
-    scanned, rows, bytes_fetched, seconds."""
+    scanned, rows, bytes_fetched, seconds, and worker_peak_rss (bytes: the largest peak resident
+    memory a worker process or Ray actor reported of itself)."""
     return _run(sources, out, engine, concurrency, False, on_progress)
 
 

@@ -18,6 +18,16 @@ BATCH = 4
 MAX_RESTARTS = 3
 
 
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (Linux reports KiB, macOS bytes); 0 where unknown."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return r if os.uname().sysname == "Darwin" else r * 1024
+
+
 class Scanner:
     """One per worker process: the core is instantiated once, in the constructor."""
 
@@ -40,6 +50,10 @@ class Scanner:
             row = row_for(item, self.with_index)
             self.writer.write(row)
             rows.append({"source": row["source"], "bytes_fetched": row["bytes_fetched"]})
+        # measured by the worker itself, so a Ray actor's memory is known without reaching into it
+        peak = peak_rss()
+        for r in rows:
+            r["peak_rss"] = peak
         return rows
 
     # Ray calls the actor with a batch: {"source": array of str}.
@@ -48,10 +62,14 @@ class Scanner:
 
         rows = self.scan([str(s) for s in batch["source"]])
         return {"source": np.array([r["source"] for r in rows], dtype=object),
-                "bytes_fetched": np.array([r["bytes_fetched"] for r in rows], dtype=np.int64)}
+                "bytes_fetched": np.array([r["bytes_fetched"] for r in rows], dtype=np.int64),
+                "peak_rss": np.array([r["peak_rss"] for r in rows], dtype=np.int64)}
 
 
-def run_ray(todo: List[str], out: str, with_index: bool, concurrency: Optional[int], progress: Callable[[int, int], None]) -> None:
+Progress = Callable[[int, int, int], None]  # files done, bytes fetched, the worker's peak RSS
+
+
+def run_ray(todo: List[str], out: str, with_index: bool, concurrency: Optional[int], progress: Progress) -> None:
     try:
         import ray
     except ImportError as e:
@@ -63,7 +81,7 @@ def run_ray(todo: List[str], out: str, with_index: bool, concurrency: Optional[i
     ds = ds.map_batches(Scanner, fn_constructor_kwargs={"out": out, "with_index": with_index, "cwd": os.getcwd()}, batch_size=BATCH,
                         compute=ray.data.ActorPoolStrategy(size=n), num_cpus=1)
     for b in ds.iter_batches(batch_size=None, batch_format="numpy"):
-        progress(len(b["source"]), int(b["bytes_fetched"].sum()))
+        progress(len(b["source"]), int(b["bytes_fetched"].sum()), int(b["peak_rss"].max()) if len(b["peak_rss"]) else 0)
 
 
 _worker: Optional[Scanner] = None
@@ -79,7 +97,7 @@ def _scan_local(items: List[str]) -> List[dict]:
     return _worker.scan(items)
 
 
-def run_local(todo: List[str], out: str, with_index: bool, concurrency: Optional[int], progress: Callable[[int, int], None]) -> None:
+def run_local(todo: List[str], out: str, with_index: bool, concurrency: Optional[int], progress: Progress) -> None:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -97,7 +115,7 @@ def run_local(todo: List[str], out: str, with_index: bool, concurrency: Optional
                 futures = [pool.submit(_scan_local, todo[i:i + BATCH]) for i in range(0, len(todo), BATCH)]
                 for f in as_completed(futures):
                     rows = f.result()
-                    progress(len(rows), sum(r["bytes_fetched"] for r in rows))
+                    progress(len(rows), sum(r["bytes_fetched"] for r in rows), max((r["peak_rss"] for r in rows), default=0))
             return
         except BrokenProcessPool:
             if attempt == MAX_RESTARTS:

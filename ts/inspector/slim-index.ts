@@ -6,20 +6,13 @@
 // counts kept, so the summary reads the same.
 
 import type { ModelIndex } from "../model.ts";
+import { isObj, opOf, type Obj } from "./graph-ops.ts";
 
 /** Lists longer than this are cut to their first KEEP items. */
 export const LONG_LIST = 5000;
 const KEEP = 500;
 const NODE_KEYS = ["nodes", "node", "layers"];
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
-
-function opOf(n: unknown): string | null {
-  if (!isObj(n)) return null;
-  const op = n.op_type ?? n.op ?? n.opType ?? n.class ?? n.class_name ?? n.type;
-  return typeof op === "string" ? op : null;
-}
 
 function cut(list: unknown[]): unknown[] {
   return [...list.slice(0, KEEP).map(slim), `… ${(list.length - KEEP).toLocaleString("en-US")} more (drawn in the graph view)`];

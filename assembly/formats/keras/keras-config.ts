@@ -81,16 +81,7 @@ export function kerasConfig(ctx: Context, cfg: JObj, info: KerasInfo, where: str
     const f = foreign[i];
     ctx.index.addFinding(f.severity, f.severity == SEV_CRITICAL ? "keras-dangerous-callable" : "keras-foreign-object", f.message, where + ":" + f.path);
   }
-  const g = new JObj();
-  g.set("nodes", nodes);
-  const c = cfg.getObj("config");
-  if (c !== null) {
-    const ins = c.get("input_layers");
-    if (ins !== null) g.set("inputs", ins);
-    const outs = c.get("output_layers");
-    if (outs !== null) g.set("outputs", outs);
-  }
-  ctx.index.graph = g;
+  ctx.index.graph = layerGraph(cfg, nodes);
   m.set("layers", strArray(info.classes));
   m.set("has_lambda_layer", new JBool(info.lambda));
 }
@@ -156,6 +147,20 @@ function layerConfig(lc: JObj): JObj {
     out.set(lc.keys[i], lc.vals[i]);
   }
   return out;
+}
+
+// The index's graph of a model config: its layer nodes and the model's input and output layers.
+export function layerGraph(cfg: JObj, nodes: JArr): JObj {
+  const g = new JObj();
+  g.set("nodes", nodes);
+  const c = cfg.getObj("config");
+  if (c !== null) {
+    const ins = c.get("input_layers");
+    if (ins !== null) g.set("inputs", ins);
+    const outs = c.get("output_layers");
+    if (outs !== null) g.set("outputs", outs);
+  }
+  return g;
 }
 
 // The layer graph of a Keras model config without its findings: TF.js layers models list their

@@ -9,7 +9,7 @@ import { DT_BOOL, DT_C64, DT_F16, DT_F32, DT_I32, DT_STR, DT_U16, DT_U8, dtypeBi
 import { E_BAD_DTYPE, E_BAD_SHAPE, E_DUPLICATE, E_INCOMPLETE_BUFFER, E_INVALID_JSON, E_LIMIT, E_OVERFLOW } from "../../core/errors";
 import { Finding, Plan, Segment, SEV_CRITICAL, SEV_HIGH, SEV_MEDIUM, Tensor } from "../../core/model";
 import { foreignCallables, ForeignCallable } from "../keras/keras-callables";
-import { kerasLayerNodes } from "../keras/keras-config";
+import { kerasLayerNodes, layerGraph } from "../keras/keras-config";
 import { checkRelativePath } from "../../core/paths";
 import { JArr, JKind, JObj, JsonParseLimits, JsonParser, JStr, JValue } from "../../util/json";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE } from "../format";
@@ -307,7 +307,7 @@ function summarizeTopology(topo: JValue, meta: JObj, findings: Finding[]): JValu
     // Lambda findings from anywhere in the topology; the classes from its layers (not from every
     // {class_name, config} object: initializers and dtype policies have that shape too)
     collectLayers(topo, new Array<string>(), 0, findings);
-    const g = layerGraph(model);
+    const g = layersOf(model);
     const layers = new Array<string>();
     layers.push(cls);
     const nodes = g.getArr("nodes")!;
@@ -324,19 +324,10 @@ function summarizeTopology(topo: JValue, meta: JObj, findings: Finding[]): JValu
 }
 
 // The layers as a graph, as Keras files list them ({name, class, inputs, config}).
-function layerGraph(model: JObj): JObj {
+function layersOf(model: JObj): JObj {
   const nodes = new JArr();
   kerasLayerNodes(model, nodes);
-  const g = new JObj();
-  g.set("nodes", nodes);
-  const c = model.getObj("config");
-  if (c !== null) {
-    const ins = c.get("input_layers");
-    if (ins !== null) g.set("inputs", ins);
-    const outs = c.get("output_layers");
-    if (outs !== null) g.set("outputs", outs);
-  }
-  return g;
+  return layerGraph(model, nodes);
 }
 
 function collectLayers(v: JValue, out: string[], depth: i32, findings: Finding[]): void {

@@ -3,18 +3,9 @@
 // `op` (inside `meta_graphs`, with most TF2 work in `functions`), Keras layers `class`. Anything
 // else is still shown, as a tree.
 
+import { isObj, opOf, type Obj } from "../graph-ops.ts";
 import { h } from "./dom.ts";
 import { renderTree } from "./tree.ts";
-
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
-
-function opOf(n: unknown): string | null {
-  if (!isObj(n)) return null;
-  const op = n.op_type ?? n.op ?? n.opType ?? n.class ?? n.class_name ?? n.type;
-  return typeof op === "string" ? op : null;
-}
 
 function opCounts(g: Obj): Map<string, number> | null {
   for (const k of ["ops", "op_counts", "opCounts"]) {

@@ -150,6 +150,7 @@ export function childAt(n: Node, k: i32): i32 {
 export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth: i32): PickleReport {
   const r = new PickleReport();
   const g = m.g;
+  const rebuilt = classesRebuiltByCopyreg(g);
   // merge globals by raw name
   for (let i = 0; i < g.globals.length; i++) {
     const n = g.at(g.globals[i]);
@@ -165,6 +166,7 @@ export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth
       r.globals.push(found);
     }
     found.flags |= n.gflags;
+    if (rebuilt.has(g.globals[i])) found.flags |= GFlag.CALLED;
     found.count++;
   }
   for (let i = 0; i < r.globals.length; i++) {
@@ -332,4 +334,22 @@ function dillCreateArrayEscapes(g: Graph): bool {
     }
   }
   return false;
+}
+
+// Classes that copyreg's helpers instantiate: _reconstructor(cls, base, state) (protocols 0-1),
+// __newobj__(cls, *args) and __newobj_ex__(cls, args, kwargs) called by REDUCE. The class is an
+// argument there, not the callee, yet it is constructed and then BUILT like a NEWOBJ callee.
+function classesRebuiltByCopyreg(g: Graph): Set<i32> {
+  const out = new Set<i32>();
+  for (let i = 0; i < g.count; i++) {
+    const n = g.at(i);
+    if (n.kind != NodeKind.CALL || g.kindOf(n.a) != NodeKind.GLOBAL) continue;
+    const cal = g.at(n.a);
+    const cn = normalizeName(cal.s, cal.s2);
+    if (cn != "copyreg._reconstructor" && cn != "copyreg.__newobj__" && cn != "copyreg.__newobj_ex__") continue;
+    const args = g.seq(n.b);
+    if (!args || args.length == 0 || g.kindOf(args[0]) != NodeKind.GLOBAL) continue;
+    out.add(args[0]);
+  }
+  return out;
 }

@@ -78,6 +78,14 @@ describe("callables outside the allowlist", () => {
     expect(pickleGlobals(f)).toContain("high email.message.Message");
     expect(f.highest).toBe("high");
   });
+  it("a user ndarray subclass rebuilt by numpy's _reconstruct (the class is an argument) is high", async () => {
+    const f = await scanOne(join(DIR, "outside-ndarray-subclass.pkl"));
+    expect(pickleGlobals(f)).toEqual(["high __main__.UserArray"]);
+  });
+  it("a user Tensor subclass rebuilt by torch's _rebuild_from_type_v2 is high", async () => {
+    const f = await scanOne(join(DIR, "outside-tensor-subclass.pt"));
+    expect(pickleGlobals(f)).toEqual(["high __main__.UserTensor"]);
+  });
   it("torch.fx's exec-with-source helper is critical", async () => {
     const f = await scanOne(join(FIXTURES, "scan-recursion", "fx-exec-with-source.pkl"));
     expect(pickleGlobals(f)).toEqual(["critical torch.fx.graph_module._exec_with_source"]);

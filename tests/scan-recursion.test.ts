@@ -83,6 +83,18 @@ describe("incomplete is not clean", () => {
   });
 });
 
+describe("a tar.gz cut inside a pax extended header", () => {
+  it("is a typed TRUNCATED error (it trapped in the tar walker)", async () => {
+    await import("../dist/bindings/node-index.js");
+    const { open } = await import("../dist/ts/open.js");
+    const { OmnimodelError } = await import("../dist/ts/errors.js");
+    const err = await open(join(DIR, "truncated-pax-header.tar.gz")).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(OmnimodelError);
+    expect((err as any).code).toBe("TRUNCATED");
+    expect((err as Error).message).toMatch(/ends inside an extended header's data/);
+  });
+});
+
 function RANK_HIGH_OR_ABOVE(level: string): boolean {
   return level === "high" || level === "critical";
 }

@@ -336,9 +336,18 @@ function dillCreateArrayEscapes(g: Graph): bool {
   return false;
 }
 
-// Classes that copyreg's helpers instantiate: _reconstructor(cls, base, state) (protocols 0-1),
-// __newobj__(cls, *args) and __newobj_ex__(cls, args, kwargs) called by REDUCE. The class is an
-// argument there, not the callee, yet it is constructed and then BUILT like a NEWOBJ callee.
+// Callables that construct or call a class or function passed as an argument: copyreg's
+// _reconstructor(cls, base, state) (protocols 0-1), __newobj__(cls, *args) and
+// __newobj_ex__(cls, args, kwargs); torch's _rebuild_from_type_v2(func, new_type, args, state) and
+// _rebuild_wrapper_subclass(cls, ...); numpy's _reconstruct(subtype, ...) and its random-state
+// constructors. The argument is not the callee, yet it is constructed (and then BUILT) just like a
+// NEWOBJ callee, so it is judged as called.
+const CONSTRUCTS_ARGUMENT: string[] = [
+  "copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__", "torch._tensor._rebuild_from_type_v2",
+  "torch._utils._rebuild_wrapper_subclass", "numpy._core.multiarray._reconstruct", "numpy.random._pickle.__bit_generator_ctor",
+  "numpy.random._pickle.__generator_ctor", "numpy.random._pickle.__randomstate_ctor",
+];
+
 function classesRebuiltByCopyreg(g: Graph): Set<i32> {
   const out = new Set<i32>();
   for (let i = 0; i < g.count; i++) {
@@ -346,10 +355,11 @@ function classesRebuiltByCopyreg(g: Graph): Set<i32> {
     if (n.kind != NodeKind.CALL || g.kindOf(n.a) != NodeKind.GLOBAL) continue;
     const cal = g.at(n.a);
     const cn = normalizeName(cal.s, cal.s2);
-    if (cn != "copyreg._reconstructor" && cn != "copyreg.__newobj__" && cn != "copyreg.__newobj_ex__") continue;
+    if (!CONSTRUCTS_ARGUMENT.includes(cn)) continue;
     const args = g.seq(n.b);
-    if (!args || args.length == 0 || g.kindOf(args[0]) != NodeKind.GLOBAL) continue;
-    out.add(args[0]);
+    if (!args) continue;
+    const upto = cn == "torch._tensor._rebuild_from_type_v2" ? 2 : 1;
+    for (let k = 0; k < upto && k < args.length; k++) if (g.kindOf(args[k]) == NodeKind.GLOBAL) out.add(args[k]);
   }
   return out;
 }

@@ -28,6 +28,7 @@ describe("payloads inside containers are critical", () => {
     ["zip-in-tar.tar", "inner.zip"],
     ["npz-in-tgz.tar.gz", "model/arrays.npz"],
     ["extra-pickle.mar", "index_to_name.pkl"],
+    ["extra-pickle.tar.gz", "index_to_name.pkl"],
     ["joblib-side/model.pkl", "model.pkl_01.npy"],
   ];
   for (const [file, where] of cases) {

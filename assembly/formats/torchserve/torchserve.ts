@@ -296,6 +296,12 @@ export class TarFormat extends FormatModule {
       if (!e) ctx.index.addFinding(SEV_MEDIUM, "torchserve-missing-file", "The manifest names serializedFile \"" + file + "\" but the archive has no such member.", file);
       else tarChild(ctx, e, gz);
     }
+    // the extra files too, as in the zip form: a pickle a handler loads is scanned like the model
+    for (let i = 0; i < w.entries.length; i++) {
+      const e = w.entries[i];
+      if (!e.isFile() || e.name == root + MANIFEST || isCode(e.name) || (file !== null && e.name == root + file)) continue;
+      tarChild(ctx, e, gz);
+    }
     return ST_DONE;
   }
 }

@@ -12,6 +12,7 @@ export class Prefix {
   status: i32 = ST_DONE;
   ptr: usize = 0; // decoded bytes (owned by the job's memo; valid for the job's life)
   len: usize = 0; // may be less than asked when the stream is shorter
+  error: string = ""; // with soft decoding: why the stream could not be decoded (status stays ST_DONE)
 }
 
 class PrefixMemo {
@@ -23,7 +24,9 @@ export function codecToInflate(codec: i32): i32 {
 }
 
 // Decodes up to `want` bytes from the start of the coded range [offset, offset+length) of src.
-export function decodePrefix(ctx: Context, src: i32, offset: u64, length: u64, codec: i32, want: u64): Prefix {
+// With `soft`, a corrupt stream is reported in `error` instead of failing the job (a member that
+// cannot be decoded is one unreadable part of an archive, not an unreadable archive).
+export function decodePrefix(ctx: Context, src: i32, offset: u64, length: u64, codec: i32, want: u64, soft: bool = false): Prefix {
   const r = new Prefix();
   if (codec == CODEC_NONE) {
     const n = want < length ? want : length;
@@ -66,6 +69,7 @@ export function decodePrefix(ctx: Context, src: i32, offset: u64, length: u64, c
       const msg = inf.errorMessage;
       inf.dispose();
       heap.free(out);
+      if (soft) { r.error = msg; return r; }
       r.status = ctx.fail(E_DECOMPRESS, "compressed data at offset " + offset.toString() + ": " + msg, offset);
       return r;
     }

@@ -94,7 +94,10 @@ export class TarWalker {
   // The stream ended: fine after the end marker or between members.
   finish(): bool {
     if (this.error.length) return false;
-    if (this.dataLeft > 0 || this.headerFill > 0) return this.fail(E_TRUNCATED, "tar: the archive ends inside " + (this.dataLeft > 0 ? "member \"" + this.current!.name + "\"" : "a header"));
+    // `current` is null while the data of an extended header (pax, GNU long name) is skipped
+    const cur = this.current;
+    const inside = this.dataLeft > 0 ? (cur !== null ? "member \"" + cur.name + "\"" : "an extended header's data") : "a header";
+    if (this.dataLeft > 0 || this.headerFill > 0) return this.fail(E_TRUNCATED, "tar: the archive ends inside " + inside);
     return true;
   }
 

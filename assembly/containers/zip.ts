@@ -195,6 +195,7 @@ function addArchiveFindings(ctx: Context, a: ZipArchive): void {
   const idx = ctx.index;
   if (a.prefix > 0) idx.addFinding(SEV_LOW, "zip-prefix", "zip: " + a.prefix.toString() + " bytes precede the first member (a self-extractor or a polyglot file).", "offset 0");
   const seen = new Set<string>();
+  let unread = 0;
   for (let i = 0; i < a.entries.length; i++) {
     const e = a.entries[i];
     const rule = checkRelativePath(e.name);
@@ -203,10 +204,34 @@ function addArchiveFindings(ctx: Context, a: ZipArchive): void {
     seen.add(e.name);
     if (e.encrypted) idx.addFinding(SEV_MEDIUM, "zip-encrypted", "zip: member \"" + e.name + "\" is encrypted and cannot be inspected.", e.name);
     if (e.method != 0 && e.method != 8) idx.addFinding(SEV_INFO, "zip-method", "zip: member \"" + e.name + "\" uses compression method " + e.method.toString() + ", which is not read.", e.name);
+    // incomplete is not clean: a member the scanner cannot read may hold anything
+    if (!e.isDir() && (e.encrypted || (e.method != 0 && e.method != 8))) {
+      if (unread < MAX_INCOMPLETE_LISTED) {
+        idx.addFinding(SEV_MEDIUM, "scan-incomplete", "zip: member \"" + e.name + "\" was not scanned: " + (e.encrypted ? "it is encrypted" : "compression method " + e.method.toString() + " (" + methodName(e.method) + ") is not supported") + ".", e.name);
+      }
+      unread++;
+    }
     if (e.csize > 0 && e.usize > BOMB_MIN_SIZE && e.usize / e.csize > BOMB_RATIO) {
       idx.addFinding(SEV_LOW, "zip-bomb", "zip: member \"" + e.name + "\" expands " + (e.usize / e.csize).toString() + "-fold to " + e.usize.toString() + " bytes: a decompression bomb, or a very sparse array. Reads are capped at the declared size.", e.name);
     }
   }
+  if (unread > MAX_INCOMPLETE_LISTED) {
+    idx.addFinding(SEV_MEDIUM, "scan-incomplete", "zip: " + (unread - MAX_INCOMPLETE_LISTED).toString() + " more members are encrypted or use an unsupported compression method and were not scanned.", "");
+  }
+}
+
+// Members named one by one in scan-incomplete findings; the rest are counted in one more.
+const MAX_INCOMPLETE_LISTED = 20;
+
+function methodName(m: i32): string {
+  if (m == 12) return "bzip2";
+  if (m == 14) return "lzma";
+  if (m == 93) return "zstd";
+  if (m == 95) return "xz";
+  if (m == 98) return "ppmd";
+  if (m == 9) return "deflate64";
+  if (m == 99) return "AES";
+  return "unknown";
 }
 
 // Resolves where a member's data starts by reading its local header; checks it against the

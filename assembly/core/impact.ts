@@ -86,6 +86,7 @@ export function impactOf(severity: i32, code: string, message: string, format: s
   if (code.startsWith("template-") && code != "template-unparsed" && severity >= SEV_HIGH) {
     return sentence("A chat engine that renders this template without Jinja's sandbox (CVE-2024-34359 in llama-cpp-python) would evaluate it, and this expression reaches Python objects, files or processes (" + message + ")");
   }
+  if (code == "scan-incomplete") return sentence("Part of the file was not scanned, so it may hold code that runs on load; the scan is incomplete, not clean");
   if (code == "pickle-nested") return sentence(loader + " would unpickle a second pickle embedded in the file and run its contents (" + message + ")");
   if (code == "pickle-computed-call") return sentence(loader + " would call functions that are themselves obtained while loading (" + message + ")");
   if (code == "pickle-expansion") return sentence(loader + " would build an enormous structure from a few bytes and can exhaust memory (" + message + ")");

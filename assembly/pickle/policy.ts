@@ -50,7 +50,7 @@ const SAFE_EXACT: string[] = [
   "builtins.unicode", "builtins.hash", "builtins.len", "builtins.abs", "builtins.round", "builtins.divmod", "builtins.pow",
   "builtins.repr", "builtins.ord", "builtins.chr", "builtins.bin", "builtins.hex", "builtins.oct", "builtins.Ellipsis",
   "builtins.NotImplemented", "builtins.basestring", "builtins.buffer", "builtins.intern",
-  "_codecs.encode", "copyreg._reconstructor", "copyreg.__newobj__",
+  "_codecs.encode", "copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__", "re._compile",
   "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3",
   "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
   "torch._utils._rebuild_qtensor", "torch._utils._rebuild_sparse_tensor", "torch._utils._rebuild_nested_tensor",
@@ -122,6 +122,18 @@ const CRITICAL_EXACT: string[] = [
   "pandas.read_pickle", "pandas.read_csv", "dill._dill._create_code", "dill._dill._create_function",
   "dill._dill._eval_repr", "dill._dill._import_module", "dill._dill._create_filehandle", "dill._dill._create_capsule",
   "numpy.ctypeslib.load_library", "tensorflow.keras.models.load_model",
+  // torch.fx rebuilds a GraphModule by exec() of Python source carried in the pickle
+  "torch.fx.graph_module._exec_with_source", "torch.fx.graph_module._forward_from_src",
+  "torch.fx.graph_module._method_from_src", "torch.fx.graph_module.reduce_graph_module",
+  "torch.fx.graph_module.reduce_package_graph_module", "torch.fx.graph_module.reduce_deploy_graph_module",
+  "torch._C._import_ir_module", "torch._C._load_for_lite_interpreter", "torch.utils.cpp_extension",
+  "torch.cuda.jiterator", "torch.testing._internal", "torch.jit.frontend", "torch.jit._serialization",
+  // expression evaluators and template engines (eval of a string argument)
+  "pandas.eval", "pandas.core.computation", "numexpr", "sympy.sympify", "sympy.core.sympify", "sympy.parsing",
+  "jinja2", "IPython", "pydevd", "_pydevd_bundle", "pytest", "_pytest",
+  // library helpers that fetch and run code or start processes
+  "transformers.dynamic_module_utils", "transformers.agents.python_interpreter",
+  "transformers.tools.python_interpreter", "smolagents", "accelerate.commands", "accelerate.launchers",
 ];
 
 // Attribute names whose presence anywhere in a dotted path means a traversal out of the module.
@@ -133,11 +145,75 @@ const CRITICAL_COMPONENTS: string[] = [
   "setattr", "importlib", "import_module", "runcode", "runsource", "spawn", "execv", "execve", "execl", "fork",
 ];
 
-// Safe prefixes of class names that are data holders (constructed, not called for effect).
-const DATA_CLASS_PREFIXES: string[] = [
-  "sklearn.", "numpy.dtypes.", "torch.nn.modules.", "torch.optim.", "scipy.sparse.", "pandas.core.", "xgboost.",
-  "lightgbm.", "catboost.", "transformers.", "ultralytics.nn.modules.",
+// The allowlist's second part: classes of the libraries whose objects real checkpoints hold
+// (scikit-learn estimators, pandas frames, numpy random states, torch modules and optimizers,
+// xgboost/lightgbm boosters, transformers and Lightning configs). A class here is constructed as a
+// data holder (REDUCE/NEWOBJ + BUILD of plain state); its functions are not allowed unless listed
+// in LIBRARY_FUNCTIONS or made by Cython to rebuild one of its classes (__pyx_unpickle_<Class>).
+// docs/scanner-allowlist.md lists every entry; a test keeps the two in step.
+export const ALLOWED_CLASS_NAMESPACES: string[] = [
+  "sklearn.", "numpy.", "pandas.", "scipy.", "torch.nn.modules.", "torch.nn.parameter.", "torch.nn.utils.",
+  "torch.optim.", "torch.ao.nn.", "torch.amp.", "torch.distributions.", "xgboost.", "lightgbm.", "catboost.",
+  "transformers.", "tokenizers.", "accelerate.", "lightning.", "pytorch_lightning.", "lightning_fabric.",
+  "torchmetrics.", "peft.", "gensim.", "ultralytics.nn.", "__torch__.",
 ];
+
+// Parts of those namespaces whose classes do more than hold data when constructed (read files,
+// load other models, run a command line): they get no allowlist pass.
+export const NOT_ALLOWED_NAMESPACES: string[] = [
+  "transformers.pipelines", "transformers.dynamic_module_utils", "transformers.agents", "transformers.tools",
+  "lightning.app", "lightning.pytorch.cli", "pytorch_lightning.cli", "lightning.fabric.cli",
+  "scipy.io", "scipy.weave", "scipy._lib", "numpy.lib._datasource", "numpy.lib.npyio", "numpy.lib._npyio_impl",
+  "numpy.lib.format", "numpy.memmap", "pandas.HDFStore", "pandas.ExcelFile", "pandas.ExcelWriter",
+  "sklearn.datasets", "sklearn.utils._testing", "gensim.utils", "gensim.downloader", "accelerate.commands",
+  "accelerate.launchers", "torch.nn.modules.module.register_module_forward_hook",
+];
+
+// Functions of those libraries that pickles call to rebuild their objects (exact names).
+export const LIBRARY_FUNCTIONS: string[] = [
+  "pandas._libs.internals._unpickle_block", "pandas.core.internals.blocks.new_block", "pandas.core.internals.blocks._unpickle_block",
+  "pandas.core.indexes.base._new_Index", "pandas.core.indexes.datetimes._new_DatetimeIndex",
+  "pandas.core.indexes.period._new_PeriodIndex", "pandas.core.indexes.interval._new_IntervalIndex",
+  "pandas._libs.tslibs.timestamps._unpickle_timestamp", "pandas._libs.tslibs.timedeltas._timedelta_unpickle",
+  "pandas._libs.tslibs.nattype.__nat_unpickle", "pandas._libs.tslibs.offsets._unpickle_offset",
+  "pandas.core.arrays.categorical._new_Categorical", "pandas._libs.sparse._unpickle_sparse",
+];
+
+// numpy's scalar types: referencing or calling one makes a number.
+const NUMPY_SCALAR_TYPES: string[] = [
+  "bool_", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "intp", "uintp",
+  "float16", "float32", "float64", "longdouble", "complex64", "complex128", "clongdouble", "str_", "bytes_",
+  "object_", "void", "datetime64", "timedelta64", "half", "single", "double", "longlong", "ulonglong", "byte",
+  "ubyte", "short", "ushort", "intc", "uintc", "int_", "uint", "csingle", "cdouble", "generic", "number",
+];
+
+// The class name of a dotted path, when its last part names a class: CamelCase after any leading
+// underscores (_BinMapper), or scipy.sparse's lower-case matrix/array types (csr_matrix).
+export function looksLikeClass(full: string): bool {
+  const parts = full.split(".");
+  let last = parts[parts.length - 1];
+  while (last.startsWith("_")) last = last.substring(1);
+  if (last.length == 0) return false;
+  const c = last.charCodeAt(0);
+  if (c >= 0x41 && c <= 0x5a) return true;
+  return full.startsWith("scipy.sparse.") && (last.endsWith("_matrix") || last.endsWith("_array"));
+}
+
+// True when `full` is on the allowlist of library classes and rebuild functions (not SAFE_EXACT).
+export function libraryAllowed(full: string): bool {
+  for (let i = 0; i < NOT_ALLOWED_NAMESPACES.length; i++) if (startsWithModule(full, NOT_ALLOWED_NAMESPACES[i])) return false;
+  if (LIBRARY_FUNCTIONS.includes(full)) return true;
+  // scikit-learn's Cython loss classes pickle under the bare module name "_loss"
+  if (full.startsWith("_loss.Cy") && full.indexOf(".", 6) < 0) return true;
+  if (full.startsWith("numpy.") && NUMPY_SCALAR_TYPES.includes(full.substring(6))) return true;
+  for (let i = 0; i < ALLOWED_CLASS_NAMESPACES.length; i++) {
+    if (!full.startsWith(ALLOWED_CLASS_NAMESPACES[i])) continue;
+    const last = full.substring(full.lastIndexOf(".") + 1);
+    if (last.startsWith("__pyx_unpickle_") && last.length > 15) return true;
+    return looksLikeClass(full);
+  }
+  return false;
+}
 
 export class Verdict {
   severity: i32 = Severity.NONE;
@@ -241,27 +317,26 @@ export function classifyGlobal(module: string, name: string, gflags: u32): Verdi
     v.reason = "BUILD/SETITEM applied to an imported name (attribute poisoning)";
     return v;
   }
-  const last = parts[parts.length - 1];
-  const looksClass = last.length > 0 && last.charCodeAt(0) >= 0x41 && last.charCodeAt(0) <= 0x5a;
-  for (let i = 0; i < DATA_CLASS_PREFIXES.length; i++) {
-    if (full.startsWith(DATA_CLASS_PREFIXES[i]) && looksClass) {
-      v.severity = Severity.INFO;
-      v.reason = "class from a known library, constructed as a data holder";
-      return v;
-    }
+  if (libraryAllowed(full)) {
+    v.severity = Severity.INFO;
+    v.reason = looksLikeClass(full) ? "class of a known library, constructed as a data holder" : "a known library's own rebuild function";
+    return v;
   }
+  // Allowlist first: calling anything else (REDUCE, NEWOBJ, NEWOBJ_EX, INST, OBJ, or a class
+  // rebuilt through copyreg and then BUILT) runs code the allowlist does not vouch for.
   if ((gflags & GFlag.DISCARDED) != 0) {
     v.severity = Severity.HIGH;
-    v.reason = "unknown callable whose result is discarded (called for its side effect)";
+    v.reason = "callable outside the allowlist whose result is discarded (called for its side effect)";
     return v;
   }
   if ((gflags & GFlag.CALLED) != 0) {
-    v.severity = looksClass ? Severity.LOW : Severity.MEDIUM;
-    v.reason = looksClass ? "unknown class constructed" : "unknown callable called";
+    const cls = looksLikeClass(full);
+    v.severity = Severity.HIGH;
+    v.reason = cls ? "class outside the allowlist constructed (its constructor or __setstate__ runs on load)" : "callable outside the allowlist called on load";
     return v;
   }
   v.severity = Severity.LOW;
-  v.reason = "unknown name imported";
+  v.reason = "unknown name imported (not called)";
   return v;
 }
 

@@ -150,6 +150,7 @@ export function childAt(n: Node, k: i32): i32 {
 export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth: i32): PickleReport {
   const r = new PickleReport();
   const g = m.g;
+  const rebuilt = classesRebuiltByCopyreg(g);
   // merge globals by raw name
   for (let i = 0; i < g.globals.length; i++) {
     const n = g.at(g.globals[i]);
@@ -165,6 +166,7 @@ export function buildReport(m: PickleMachine, view: usize, viewLen: usize, depth
       r.globals.push(found);
     }
     found.flags |= n.gflags;
+    if (rebuilt.has(g.globals[i])) found.flags |= GFlag.CALLED;
     found.count++;
   }
   for (let i = 0; i < r.globals.length; i++) {
@@ -332,4 +334,32 @@ function dillCreateArrayEscapes(g: Graph): bool {
     }
   }
   return false;
+}
+
+// Callables that construct or call a class or function passed as an argument: copyreg's
+// _reconstructor(cls, base, state) (protocols 0-1), __newobj__(cls, *args) and
+// __newobj_ex__(cls, args, kwargs); torch's _rebuild_from_type_v2(func, new_type, args, state) and
+// _rebuild_wrapper_subclass(cls, ...); numpy's _reconstruct(subtype, ...) and its random-state
+// constructors. The argument is not the callee, yet it is constructed (and then BUILT) just like a
+// NEWOBJ callee, so it is judged as called.
+const CONSTRUCTS_ARGUMENT: string[] = [
+  "copyreg._reconstructor", "copyreg.__newobj__", "copyreg.__newobj_ex__", "torch._tensor._rebuild_from_type_v2",
+  "torch._utils._rebuild_wrapper_subclass", "numpy._core.multiarray._reconstruct", "numpy.random._pickle.__bit_generator_ctor",
+  "numpy.random._pickle.__generator_ctor", "numpy.random._pickle.__randomstate_ctor",
+];
+
+function classesRebuiltByCopyreg(g: Graph): Set<i32> {
+  const out = new Set<i32>();
+  for (let i = 0; i < g.count; i++) {
+    const n = g.at(i);
+    if (n.kind != NodeKind.CALL || g.kindOf(n.a) != NodeKind.GLOBAL) continue;
+    const cal = g.at(n.a);
+    const cn = normalizeName(cal.s, cal.s2);
+    if (!CONSTRUCTS_ARGUMENT.includes(cn)) continue;
+    const args = g.seq(n.b);
+    if (!args) continue;
+    const upto = cn == "torch._tensor._rebuild_from_type_v2" ? 2 : 1;
+    for (let k = 0; k < upto && k < args.length; k++) if (g.kindOf(args[k]) == NodeKind.GLOBAL) out.add(args[k]);
+  }
+  return out;
 }

@@ -9,7 +9,11 @@ const out = {};
 for (const p of JSON.parse(input)) {
   const t0 = performance.now();
   const r = await scanPath(p);
-  const f = r.files[0];
+  // a directory (a SavedModel, a model repository) is judged by its summary over every file
+  const f = r.kind === "directory"
+    ? { highest: r.summary.highest, status: r.summary.scanned ? "scanned" : "unreadable", format: "directory", error: null,
+        findings: r.files.flatMap((x) => x.findings.map((y) => ({ ...y, message: `${x.path}: ${y.message}` }))) }
+    : r.files[0];
   out[p] = {
     highest: f.highest, status: f.status, format: f.format, error: f.error?.code ?? null,
     findings: f.findings.map((x) => `${x.severity} ${x.code}: ${x.message}`.slice(0, 300)),

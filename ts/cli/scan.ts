@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Severity } from "../model.ts";
 import { scanPath } from "../scan/walk.ts";
+import type { ScanReport } from "../scan/report.ts";
 import { toSarif } from "../scan/sarif.ts";
 import { renderTable } from "../scan/table.ts";
 import { packageVersion } from "../scan/version.ts";
@@ -50,11 +51,23 @@ export const scanVerb: Verb = {
     const report = await scanPath(target, { failOn, format: stringFlag(a, "format") });
     if (boolFlag(a, "sarif")) out(JSON.stringify(toSarif(report, { version: packageVersion(), baseUri: sarifBase(target, report.kind) })));
     else if (boolFlag(a, "json")) {
-      // a single file keeps the flat {file, format, findings, highest} shape next to the full report
-      const f = report.files[0];
-      const flat = report.kind === "file" ? { file: target, format: f.format, findings: f.findings, highest: f.highest } : {};
-      out(JSON.stringify({ ...flat, ...report }));
+      out(JSON.stringify(withTopLevel(target, report)));
     } else out(renderTable(report));
     return report.exitCode;
   },
 };
+
+/**
+ * The JSON report with top-level `findings` and `highest` for both kinds: a single file keeps
+ * its flat {file, format, findings, highest} shape; a directory lists every file's findings (each
+ * with its `file`) and the summary's highest, so a reader of `.highest` never sees "none" next to
+ * high findings listed under `.files`.
+ */
+export function withTopLevel(target: string, report: ScanReport): Record<string, unknown> {
+  if (report.kind === "file") {
+    const f = report.files[0];
+    return { file: target, format: f.format, findings: f.findings, highest: f.highest, ...report };
+  }
+  const findings = report.files.flatMap((f) => f.findings.map((x) => ({ file: f.path, ...x })));
+  return { findings, highest: report.summary.highest, ...report };
+}

@@ -40,6 +40,10 @@ export interface ScanSummary {
   /** Number of files whose highest finding is at each level. */
   byLevel: Record<Level, number>;
   highest: Level;
+  /** "incomplete" when some part of some file could not be scanned (a scan-incomplete finding, or a model file that could not be read), else "complete". */
+  coverage: "complete" | "incomplete";
+  /** Files with at least one scan-incomplete finding. */
+  incomplete: number;
 }
 
 export interface ScanReport {
@@ -66,6 +70,7 @@ export function highestOf(findings: { severity: Severity }[]): Level {
 export function summarize(files: FileReport[]): ScanSummary {
   const byLevel = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   let highest: Level = "none";
+  const incomplete = files.filter((f) => f.findings.some((x) => x.code === INCOMPLETE)).length;
   for (const f of files) {
     if (f.status !== "scanned" && f.findings.length === 0) continue;
     byLevel[f.highest]++;
@@ -78,8 +83,13 @@ export function summarize(files: FileReport[]): ScanSummary {
     unreadable: files.filter((f) => f.status === "unreadable").length,
     byLevel,
     highest,
+    coverage: incomplete || files.some((f) => f.status === "unreadable") ? "incomplete" : "complete",
+    incomplete,
   };
 }
+
+/** The code of the finding that marks a part of a file as not scanned. */
+export const INCOMPLETE = "scan-incomplete";
 
 /**
  * 1 when any finding reaches the threshold (a finding wins over an unreadable file: it is the

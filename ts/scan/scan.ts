@@ -69,17 +69,39 @@ function memberOffsetOf(location: string | undefined): number | null {
 const MAX_CHILD_DEPTH = 4;
 const MAX_CHILDREN = 1000;
 
+/** A part of the input that was not scanned: a medium finding, so "incomplete" is never "clean". */
+export function incompleteFinding(reason: string, location = "", member?: string): ScanFinding {
+  return {
+    severity: "medium", code: "scan-incomplete", message: reason, location,
+    impact: "Part of the file was not scanned, so it may hold code that runs on load.",
+    ...(member !== undefined ? { member } : {}),
+  };
+}
+
 export async function scanChildren(m: Model, out: ScanFinding[], depth: number, root: Source = m.source, prefix = ""): Promise<void> {
-  if (depth >= MAX_CHILD_DEPTH) return;
+  const scannable = m.children.filter((c) => c.readable && c.format);
+  if (depth >= MAX_CHILD_DEPTH) {
+    const at = prefix.replace(/\/$/, "");
+    if (scannable.length) out.push(incompleteFinding(`${at}: ${scannable.length} archive member(s) nested deeper than ${MAX_CHILD_DEPTH} levels were not scanned`, at, at));
+    return;
+  }
+  if (m.children.length > MAX_CHILDREN) {
+    const at = prefix.replace(/\/$/, "");
+    out.push(incompleteFinding(`${at ? at + ": " : ""}the archive has ${m.children.length} members; only the first ${MAX_CHILDREN} were scanned`, at, at || undefined));
+  }
   const kids = m.children.slice(0, MAX_CHILDREN);
   for (let i = 0; i < kids.length; i++) {
     const c = kids[i];
-    if (!c.readable || !c.format) continue; // not a model format: nothing to scan inside
+    if (!c.readable || !c.format) continue; // not a model format (or already reported as unreadable by the core)
     let child: Model;
     try {
       child = await m.openChild(i);
-    } catch {
-      continue; // an unreadable member is already listed; its own parse error is not a finding
+    } catch (e) {
+      // the member looked like a model but could not be read: what it holds is unknown
+      const code = e instanceof OmnimodelError ? e.code : "ERROR";
+      const why = e instanceof Error ? e.message : String(e);
+      out.push(incompleteFinding(`${c.name}: the member could not be read (${code}: ${why})`, c.name, prefix + c.name));
+      continue;
     }
     try {
       const member = prefix + c.name;

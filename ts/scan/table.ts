@@ -59,5 +59,6 @@ export function renderTable(r: ScanReport, options: { showClean?: boolean } = {}
   const verdict = r.exitCode === 1 ? `findings at or above ${r.failOn}` : r.exitCode === 2 ? "some model files could not be read" : `nothing at or above ${r.failOn}`;
   lines.push(`files by highest finding: ${counts}, none ${s.byLevel.none}`);
   lines.push(`highest: ${s.highest.toUpperCase()}; ${verdict} (exit ${r.exitCode})`);
+  if (s.coverage === "incomplete") lines.push(`scan incomplete: ${s.incomplete} file${s.incomplete === 1 ? "" : "s"} with parts that could not be scanned (scan-incomplete findings); not clean`);
   return lines.join("\n");
 }

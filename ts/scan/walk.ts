@@ -4,7 +4,7 @@
 import { lstatSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Severity } from "../model.ts";
-import { finishReport, scanInput, type ScanOptions } from "./scan.ts";
+import { finishReport, incompleteFinding, scanInput, type ScanOptions } from "./scan.ts";
 import type { FileReport, ScanReport } from "./report.ts";
 
 const MAX_FILES = 50_000;
@@ -61,8 +61,9 @@ export async function scanPath(target: string, options: ScanOptions = {}): Promi
     reports.push(await scanInput(abs, rel, size, open));
   }
   if (truncated) {
-    reports.push({ path: ".", format: null, loader: null, size: 0, findings: [], highest: "none", status: "unreadable",
-      error: { code: "LIMIT", message: `more than ${MAX_FILES} files or deeper than ${MAX_DEPTH} levels: the rest was not scanned` } });
+    const message = `more than ${MAX_FILES} files or deeper than ${MAX_DEPTH} levels: the rest was not scanned`;
+    reports.push({ path: ".", format: null, loader: null, size: 0, findings: [incompleteFinding(message)], highest: "medium", status: "unreadable",
+      error: { code: "LIMIT", message } });
   }
   return finishReport(target, "directory", reports, failOn);
 }

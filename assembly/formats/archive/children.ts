@@ -6,7 +6,7 @@
 import { Context, ST_DONE } from "../../core/context";
 import { decodePrefix } from "../../containers/prefix";
 import { resolveMember, ZipArchive, ZipEntry } from "../../containers/zip";
-import { Child } from "../../core/model";
+import { Child, SEV_MEDIUM } from "../../core/model";
 import { Sniff, SNIFF_BYTES, detectFormat } from "../format";
 
 // Members whose first bytes are sniffed for their format (the rest are listed without one).
@@ -32,12 +32,26 @@ export function zipChild(ctx: Context, a: ZipArchive, e: ZipEntry): i32 {
     c.readable = true;
     if (e.usize > 0 && ctx.index.children.length < MAX_SNIFFED) {
       const n = e.usize < SNIFF_BYTES ? e.usize : SNIFF_BYTES;
-      const pre = decodePrefix(ctx, a.source, e.dataOffset, e.csize, c.codec, n);
+      const pre = decodePrefix(ctx, a.source, e.dataOffset, e.csize, c.codec, n, true);
       if (pre.status != ST_DONE) return pre.status;
-      c.format = sniffFormat(pre.ptr, pre.len, e.usize, e.name);
-      c.sniffed = true;
+      if (pre.error.length) {
+        // listed, but neither sniffed nor opened: its bytes cannot be decompressed
+        c.readable = false;
+        if (!incompleteListed(ctx, e.name)) ctx.index.addFinding(SEV_MEDIUM, "scan-incomplete", "zip: member \"" + e.name + "\" was not scanned: its compressed data is corrupt (" + pre.error + ").", e.name);
+      } else {
+        c.format = sniffFormat(pre.ptr, pre.len, e.usize, e.name);
+        c.sniffed = true;
+      }
     }
   }
   ctx.index.children.push(c);
   return ST_DONE;
+}
+
+// Whether a scan-incomplete finding already names this member (the pickle pass may have met the
+// same corrupt stream first).
+function incompleteListed(ctx: Context, name: string): bool {
+  const f = ctx.index.findings;
+  for (let i = 0; i < f.length; i++) if (f[i].code == "scan-incomplete" && f[i].location == name) return true;
+  return false;
 }

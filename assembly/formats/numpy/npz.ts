@@ -9,7 +9,8 @@ import { DT_OBJECT } from "../../core/dtype";
 import { E_TRUNCATED, E_UNSUPPORTED } from "../../core/errors";
 import { CODEC_DEFLATE, CODEC_NONE, Segment } from "../../core/model";
 import { npyTensor, parseNpyHeader, NpyHeader } from "./npy";
-import { onObjectArray } from "../pickle/npy-objects";
+import { onObjectArray, onObjectArrayBytes } from "../pickle/npy-objects";
+import { MAX_PICKLE_BYTES } from "../pickle/pickle";
 import { ZipFlavor } from "../archive/zipflavor";
 
 export class NpzFlavor extends ZipFlavor {
@@ -61,7 +62,13 @@ export class NpzFlavor extends ZipFlavor {
     if (h.descr.dtype == DT_OBJECT) {
       const seg = codec == CODEC_NONE ? Segment.raw(a.source, e.dataOffset + hl, avail) : Segment.coded(a.source, e.dataOffset, e.csize, codec, hl, avail);
       ctx.index.addTensor(npyTensor(name, h, seg));
-      return onObjectArray(ctx, a.source, e.dataOffset + hl, avail, name);
+      if (codec == CODEC_NONE) return onObjectArray(ctx, a.source, e.dataOffset + hl, avail, name);
+      // savez_compressed: the pickle is inside the deflate stream, decoded whole (up to the cap)
+      if (e.usize > MAX_PICKLE_BYTES) return onObjectArrayBytes(ctx, 0, <usize>MAX_PICKLE_BYTES + 1, name, name);
+      const whole = decodePrefix(ctx, a.source, e.dataOffset, e.csize, codec, e.usize);
+      if (whole.status != ST_DONE) return whole.status;
+      if (<u64>whole.len < hl) return ctx.fail(E_TRUNCATED, "npz: member \"" + e.name + "\" ends inside its npy header", e.dataOffset);
+      return onObjectArrayBytes(ctx, whole.ptr + <usize>hl, whole.len - <usize>hl, name, name);
     }
     if (h.dataLength > avail) {
       return ctx.fail(E_TRUNCATED, "npz: member \"" + e.name + "\" holds " + avail.toString() + " data bytes but its header needs " + h.dataLength.toString(), e.dataOffset);

@@ -22,6 +22,8 @@ import { addFindings, pickleFacts, addStreamTensors, PickleOutcome } from "../..
 import { pickleErrorName } from "../../pickle/errors";
 import { MAX_PICKLE_BYTES } from "./pickle";
 import { parseNpyHeader, npyTensor } from "../numpy/npy";
+import { DT_OBJECT } from "../../core/dtype";
+import { onObjectArray } from "./npy-objects";
 
 const WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper";
 const PIECE: usize = 64 * 1024;
@@ -290,9 +292,12 @@ class JoblibDriver {
       h = parseNpyHeader(full, <usize>h.headerLength);
     }
     if (h.errorCode) return ctx.fail(h.errorCode == -1 ? E_CORRUPT : h.errorCode, "joblib side file \"" + file + "\": " + h.error, 0);
-    const seg = Segment.raw(src, h.headerLength, h.dataLength <= size - h.headerLength ? h.dataLength : size - h.headerLength);
+    const avail = size >= h.headerLength ? size - h.headerLength : 0;
+    const seg = Segment.raw(src, h.headerLength, h.dataLength <= avail ? h.dataLength : avail);
     const t = npyTensor(name, h, seg);
     ctx.index.addTensor(t);
+    // an object array side file is a pickle joblib.load runs: scanned like the main one
+    if (h.descr.dtype == DT_OBJECT) return onObjectArray(ctx, src, h.headerLength, avail, file);
     return ST_DONE;
   }
 }

@@ -5,7 +5,7 @@
 
 import { Context, ST_DONE } from "../../core/context";
 import { E_CORRUPT, E_LIMIT, E_UNSUPPORTED } from "../../core/errors";
-import { Segment, SEV_HIGH } from "../../core/model";
+import { Segment, SEV_HIGH, SEV_MEDIUM } from "../../core/model";
 import { resolveMember, ZipArchive, ZipEntry } from "../../containers/zip";
 import { decodePrefix } from "../../containers/prefix";
 import { FormatModule, Sniff, SNIFF_NO, SNIFF_STRUCTURE, SNIFF_WEAK } from "../format";
@@ -138,15 +138,26 @@ export let memberWasPickle = false;
 export function scanZipMember(ctx: Context, a: ZipArchive, e: ZipEntry): i32 {
   memberWasPickle = false;
   if (e.method != 0 && e.method != 8) return ST_DONE;
-  if (e.usize > MAX_PICKLE_BYTES) return ST_DONE;
   const st = resolveMember(ctx, a, e);
   if (st != ST_DONE) return st;
   // sniff the first bytes before decoding the whole member
-  const head = decodePrefix(ctx, a.source, e.dataOffset, e.csize, e.codec(), 16);
+  const head = decodePrefix(ctx, a.source, e.dataOffset, e.csize, e.codec(), 16, true);
   if (head.status != ST_DONE) return head.status;
+  if (head.error.length) {
+    ctx.index.addFinding(SEV_MEDIUM, "scan-incomplete", "zip: member \"" + e.name + "\" was not scanned: its compressed data is corrupt (" + head.error + ").", e.name);
+    return ST_DONE;
+  }
   if (looksLikePickle(head.ptr, head.len, 0x2e) == SNIFF_NO) return ST_DONE;
-  const pre = decodePrefix(ctx, a.source, e.dataOffset, e.csize, e.codec(), e.usize);
+  if (e.usize > MAX_PICKLE_BYTES) {
+    ctx.index.addFinding(SEV_MEDIUM, "scan-incomplete", "zip: member \"" + e.name + "\" (" + e.usize.toString() + " bytes) is above the " + MAX_PICKLE_BYTES.toString() + "-byte limit of one pickle scan and was not scanned.", e.name);
+    return ST_DONE;
+  }
+  const pre = decodePrefix(ctx, a.source, e.dataOffset, e.csize, e.codec(), e.usize, true);
   if (pre.status != ST_DONE) return pre.status;
+  if (pre.error.length) {
+    ctx.index.addFinding(SEV_MEDIUM, "scan-incomplete", "zip: member \"" + e.name + "\" was not scanned: its compressed data is corrupt (" + pre.error + ").", e.name);
+    return ST_DONE;
+  }
   const last = pre.len ? <i32>load<u8>(pre.ptr + pre.len - 1) : -1;
   if (looksLikePickle(pre.ptr, pre.len, last) == SNIFF_NO) return ST_DONE;
   const seg = e.method == 0 ? Segment.raw(a.source, e.dataOffset, e.csize) : Segment.coded(a.source, e.dataOffset, e.csize, e.codec(), 0, e.usize);

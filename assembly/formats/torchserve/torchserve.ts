@@ -61,8 +61,25 @@ export class TorchServeZipFlavor extends ZipFlavor {
     }
     const st = describeArchive(ctx, "zip", members, manifestText, "");
     if (st != ST_DONE) return st;
-    return serializedChild(ctx, a);
+    const sc = serializedChild(ctx, a);
+    if (sc != ST_DONE) return sc;
+    return extraChildren(ctx, a);
   }
+}
+
+// Every other member (extra files: label maps, tokenizers, pickled preprocessors) is a child
+// too, so a pickle a handler would load from the archive is scanned like the model itself.
+function extraChildren(ctx: Context, a: ZipArchive): i32 {
+  for (let i = 0; i < a.entries.length; i++) {
+    const e = a.entries[i];
+    if (e.isDir() || e.name == MANIFEST || isCode(e.name)) continue;
+    let listed = false;
+    for (let k = 0; k < ctx.index.children.length; k++) if (ctx.index.children[k].name == e.name) { listed = true; break; }
+    if (listed) continue;
+    const st = zipChild(ctx, a, e);
+    if (st != ST_DONE) return st;
+  }
+  return ST_DONE;
 }
 
 // The serializedFile of a zip .mar as a child, with the format its first bytes show.
@@ -278,6 +295,12 @@ export class TarFormat extends FormatModule {
       const e = w.find(root + file);
       if (!e) ctx.index.addFinding(SEV_MEDIUM, "torchserve-missing-file", "The manifest names serializedFile \"" + file + "\" but the archive has no such member.", file);
       else tarChild(ctx, e, gz);
+    }
+    // the extra files too, as in the zip form: a pickle a handler loads is scanned like the model
+    for (let i = 0; i < w.entries.length; i++) {
+      const e = w.entries[i];
+      if (!e.isFile() || e.name == root + MANIFEST || isCode(e.name) || (file !== null && e.name == root + file)) continue;
+      tarChild(ctx, e, gz);
     }
     return ST_DONE;
   }

@@ -6,7 +6,7 @@ import json
 import re
 import os
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from .._backend import core as _core
 from .._errors import OmnimodelError
@@ -72,17 +72,35 @@ def _own_offset(location: str):
     return int(m.group(1)) if m else None
 
 
+def incomplete_finding(reason: str, location: str = "", member: Optional[str] = None) -> Dict[str, Any]:
+    """ts/scan/scan.ts incompleteFinding: a part that was not scanned is a medium finding."""
+    f = {"severity": "medium", "code": "scan-incomplete", "message": reason, "location": location,
+         "impact": "Part of the file was not scanned, so it may hold code that runs on load."}
+    if member is not None:
+        f["member"] = member
+    return f
+
+
 def scan_children(model, out: List[Dict[str, Any]], depth: int, root=None, prefix: str = "") -> None:
     root = model.source if root is None else root
+    at = prefix.rstrip("/")
     if depth >= MAX_CHILD_DEPTH:
+        n = sum(1 for c in model.children if c.get("readable") and c.get("format"))
+        if n:
+            out.append(incomplete_finding(f"{at}: {n} archive member(s) nested deeper than {MAX_CHILD_DEPTH} levels were not scanned", at, at))
         return
+    if len(model.children) > MAX_CHILDREN:
+        out.append(incomplete_finding(f"{at + ': ' if at else ''}the archive has {len(model.children)} members; only the first {MAX_CHILDREN} were scanned",
+                                      at, at or None))
     for i, c in enumerate(model.children[:MAX_CHILDREN]):
         if not c.get("readable") or not c.get("format"):
             continue
         try:
             child = model.open_child(i)
-        except OmnimodelError:
-            continue  # an unreadable member is listed; its own parse error is not a finding
+        except OmnimodelError as e:
+            # the member looked like a model but could not be read: what it holds is unknown
+            out.append(incomplete_finding(f"{c['name']}: the member could not be read ({e.code}: {e})", c["name"], prefix + c["name"]))
+            continue
         with child:
             member = prefix + c["name"]
             for f in child.findings:

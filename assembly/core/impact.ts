@@ -20,6 +20,7 @@ const LOADERS: string[] = [
   "tfjs", "tf.loadGraphModel",
   "tflite", "the LiteRT (TFLite) interpreter",
   "torch-export", "torch.export.load",
+  "executorch", "the ExecuTorch runtime",
   "safetensors", "safetensors.load_file",
   "gguf", "llama.cpp",
   "ggml", "ggml",

@@ -34,6 +34,7 @@ const EXT: string[] = [
   ".pb", "tf-graphdef tf-savedmodel onnx",
   ".tflite", "tflite",
   ".pt2", "torch-export zip",
+  ".pte", "executorch",
   ".ubj", "xgboost",
   ".ftz", "fasttext",
   ".vec", "word2vec",

@@ -4,7 +4,7 @@
 // the size, and the highest score wins; on equal scores the earlier module wins. Scores say how
 // sure the content makes a module (format.ts):
 //   100     MAGIC: a magic number at a fixed offset (zip, npy, GGUF, GGML, legacy torch, fastText,
-//           TFLite's "TFL3" FlatBuffer identifier)
+//           TFLite's "TFL3" and ExecuTorch's "ET12" FlatBuffer identifiers)
 //    90     safetensors' structure (u64 length, then '{'): above pickle, because a header length
 //           whose low bytes are 80 02 starts like a protocol-2 pickle, and above JSON, because
 //           N = 123 starts with '{'
@@ -46,6 +46,7 @@ import { ChatTemplateFormat } from "./jinja/template";
 import { GensimFormat } from "./pickle/gensim";
 import { HeaderlessFormat } from "./tfjs/headerless";
 import { TfliteFormat } from "./tflite/tflite";
+import { ExecuTorchFormat } from "./executorch/pte";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -56,6 +57,7 @@ export const FORMATS: FormatModule[] = [
   new GGMLFormat(),
   new OnnxFormat(),
   new TfliteFormat(),
+  new ExecuTorchFormat(),
   new TfGraphDefFormat(),
   new TfSavedModelFormat(),
   new TfCheckpointFormat(),

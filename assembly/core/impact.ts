@@ -21,6 +21,7 @@ const LOADERS: string[] = [
   "tflite", "the LiteRT (TFLite) interpreter",
   "torch-export", "torch.export.load",
   "executorch", "the ExecuTorch runtime",
+  "openvino", "openvino.Core().read_model",
   "safetensors", "safetensors.load_file",
   "gguf", "llama.cpp",
   "ggml", "ggml",

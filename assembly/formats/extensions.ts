@@ -35,6 +35,7 @@ const EXT: string[] = [
   ".tflite", "tflite",
   ".pt2", "torch-export zip",
   ".pte", "executorch",
+  ".xml", "openvino",
   ".ubj", "xgboost",
   ".ftz", "fasttext",
   ".vec", "word2vec",

@@ -8,7 +8,8 @@
 //    90     safetensors' structure (u64 length, then '{'): above pickle, because a header length
 //           whose low bytes are 80 02 starts like a protocol-2 pickle, and above JSON, because
 //           N = 123 starts with '{'
-//   70-80   a known document's structure: XGBoost ("binf", UBJSON, JSON with "learner"),
+//   70-80   a known document's structure: XGBoost ("binf", UBJSON, JSON with "learner"), OpenVINO
+//           IR (an XML root <net>),
 //           LightGBM ("tree\nversion=")
 //   45-65   STRUCTURE: pickle protocol 2-5 (joblib and gensim higher when the pickle names them),
 //           tar and tar.gz, pre-magic fastText, word2vec "<n> <dim>" headers
@@ -47,6 +48,7 @@ import { GensimFormat } from "./pickle/gensim";
 import { HeaderlessFormat } from "./tfjs/headerless";
 import { TfliteFormat } from "./tflite/tflite";
 import { ExecuTorchFormat } from "./executorch/pte";
+import { OpenVinoFormat } from "./openvino/ir";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -58,6 +60,7 @@ export const FORMATS: FormatModule[] = [
   new OnnxFormat(),
   new TfliteFormat(),
   new ExecuTorchFormat(),
+  new OpenVinoFormat(),
   new TfGraphDefFormat(),
   new TfSavedModelFormat(),
   new TfCheckpointFormat(),

@@ -22,6 +22,7 @@ const LOADERS: string[] = [
   "torch-export", "torch.export.load",
   "executorch", "the ExecuTorch runtime",
   "openvino", "openvino.Core().read_model",
+  "coreml", "coremltools.models.MLModel / Core ML",
   "safetensors", "safetensors.load_file",
   "gguf", "llama.cpp",
   "ggml", "ggml",

@@ -9,9 +9,9 @@
 //           whose low bytes are 80 02 starts like a protocol-2 pickle, and above JSON, because
 //           N = 123 starts with '{'
 //   70-80   a known document's structure: XGBoost ("binf", UBJSON, JSON with "learner"), OpenVINO
-//           IR (an XML root <net>),
+//           IR (an XML root <net>), a Core ML package manifest,
 //           LightGBM ("tree\nversion=")
-//   45-65   STRUCTURE: pickle protocol 2-5 (joblib and gensim higher when the pickle names them),
+//   45-65   STRUCTURE: pickle protocol 2-5, Core ML .mlmodel protobufs (65 with a model type field), (joblib and gensim higher when the pickle names them),
 //           tar and tar.gz, pre-magic fastText, word2vec "<n> <dim>" headers
 //   40      any JSON object (classified by its keys when indexed: json.ts)
 //   10-20   WEAK: headerless guesses (protocol-0 pickles, bare compressed streams)
@@ -49,6 +49,7 @@ import { HeaderlessFormat } from "./tfjs/headerless";
 import { TfliteFormat } from "./tflite/tflite";
 import { ExecuTorchFormat } from "./executorch/pte";
 import { OpenVinoFormat } from "./openvino/ir";
+import { CoreMLFormat } from "./coreml/coreml";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -61,6 +62,7 @@ export const FORMATS: FormatModule[] = [
   new TfliteFormat(),
   new ExecuTorchFormat(),
   new OpenVinoFormat(),
+  new CoreMLFormat(),
   new TfGraphDefFormat(),
   new TfSavedModelFormat(),
   new TfCheckpointFormat(),

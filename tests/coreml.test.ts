@@ -140,12 +140,14 @@ describe("coreml bad input: typed errors", () => {
   });
   it("weights whose byte length is not whole floats", async () => {
     const b = bytes("nn.mlmodel");
-    // fc/bias: WeightParams field 1, 12 bytes of packed floats (0a 0c) -> 11 bytes, the spare byte a varint field
+    // fc/bias: WeightParams field 1, 12 bytes of packed floats (0a 0c) -> 10 bytes; the 2 spare
+    // bytes become an unknown varint field (28 00), so every message length stays right.
     const at = find(b, [0x0a, 0x0c]);
     const c = new Uint8Array(b);
-    c[at + 1] = 0x0b;
-    c[at + 2 + 11] = 0x08 | 0x00; // keeps the message walkable only when the byte is a tag
-    await refused(c, "CORRUPT");
+    c[at + 1] = 0x0a;
+    c[at + 2 + 10] = 0x28;
+    c[at + 2 + 11] = 0x00;
+    await refused(c, "CORRUPT", /are 10 bytes, not whole floats/);
   });
   it("the Manifest: not JSON, no root, a root that is not listed, a model file that is missing", async () => {
     const p = pkgCopy();

@@ -61,6 +61,7 @@ export class FbReader {
   u64(pos: u64): u64 { const p = this.at(pos, 8); return p ? load<u64>(p) : 0; }
   i64(pos: u64): i64 { const p = this.at(pos, 8); return p ? load<i64>(p) : 0; }
   f32(pos: u64): f32 { const p = this.at(pos, 4); return p ? load<f32>(p) : 0; }
+  f64(pos: u64): f64 { const p = this.at(pos, 8); return p ? load<f64>(p) : 0; }
 
   // The position a u32 forward offset stored at `pos` points to (0 on error).
   private deref(pos: u64): u64 {
@@ -108,6 +109,7 @@ export class FbReader {
   i32f(t: FbTable, id: i32, def: i32): i32 { const p = this.field(t, id); return p ? this.i32(p) : def; }
   u64f(t: FbTable, id: i32, def: u64): u64 { const p = this.field(t, id); return p ? this.u64(p) : def; }
   i64f(t: FbTable, id: i32, def: i64): i64 { const p = this.field(t, id); return p ? this.i64(p) : def; }
+  f64f(t: FbTable, id: i32, def: f64): f64 { const p = this.field(t, id); return p ? this.f64(p) : def; }
 
   // A sub-table, or null when absent (check `ok` to tell absence from an error).
   tableF(t: FbTable, id: i32): FbTable | null {
@@ -152,6 +154,7 @@ export class FbReader {
   i32At(v: FbVec, i: u32): i32 { return this.i32(v.pos + <u64>i * 4); }
   u32At(v: FbVec, i: u32): u32 { return this.u32(v.pos + <u64>i * 4); }
   i64At(v: FbVec, i: u32): i64 { return this.i64(v.pos + <u64>i * 8); }
+  u64At(v: FbVec, i: u32): u64 { return this.u64(v.pos + <u64>i * 8); }
   f32At(v: FbVec, i: u32): f32 { return this.f32(v.pos + <u64>i * 4); }
 
   // Bytes [pos, pos+n) as text, when n is small (metadata values).

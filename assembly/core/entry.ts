@@ -11,6 +11,8 @@ const RULES: string[] = [
   "*pytorch_model.bin.index.json",
   "*.bin.index.json",
   "model.json",
+  "Manifest.json",
+  "*.mlmodel",
   "*-00001-of-*.gguf",
   "*.gguf",
   "*.onnx",

@@ -34,6 +34,9 @@ const EXT: string[] = [
   ".pb", "tf-graphdef tf-savedmodel onnx",
   ".tflite", "tflite",
   ".pt2", "torch-export zip",
+  ".pte", "executorch",
+  ".xml", "openvino",
+  ".mlmodel", "coreml",
   ".ubj", "xgboost",
   ".ftz", "fasttext",
   ".vec", "word2vec",
@@ -52,6 +55,8 @@ export function extensionFindings(ctx: Context): void {
   const name = ctx.name.toLowerCase();
   if (!name.length) return;
   const fmt = ctx.index.format;
+  // A Core ML package is opened through its Manifest.json: JSON content, read as the package.
+  if (fmt == "coreml" && name.endsWith(".json") && ctx.index.metadata.has("package")) return;
   for (let i = 0; i < EXT.length; i += 2) {
     if (!name.endsWith(EXT[i])) continue;
     const allowed = EXT[i + 1].split(" ");

@@ -4,13 +4,14 @@
 // the size, and the highest score wins; on equal scores the earlier module wins. Scores say how
 // sure the content makes a module (format.ts):
 //   100     MAGIC: a magic number at a fixed offset (zip, npy, GGUF, GGML, legacy torch, fastText,
-//           TFLite's "TFL3" FlatBuffer identifier)
+//           TFLite's "TFL3" and ExecuTorch's "ET12" FlatBuffer identifiers)
 //    90     safetensors' structure (u64 length, then '{'): above pickle, because a header length
 //           whose low bytes are 80 02 starts like a protocol-2 pickle, and above JSON, because
 //           N = 123 starts with '{'
-//   70-80   a known document's structure: XGBoost ("binf", UBJSON, JSON with "learner"),
+//   70-80   a known document's structure: XGBoost ("binf", UBJSON, JSON with "learner"), OpenVINO
+//           IR (an XML root <net>), a Core ML package manifest,
 //           LightGBM ("tree\nversion=")
-//   45-65   STRUCTURE: pickle protocol 2-5 (joblib and gensim higher when the pickle names them),
+//   45-65   STRUCTURE: pickle protocol 2-5, Core ML .mlmodel protobufs (65 with a model type field), (joblib and gensim higher when the pickle names them),
 //           tar and tar.gz, pre-magic fastText, word2vec "<n> <dim>" headers
 //   40      any JSON object (classified by its keys when indexed: json.ts)
 //   10-20   WEAK: headerless guesses (protocol-0 pickles, bare compressed streams)
@@ -46,6 +47,9 @@ import { ChatTemplateFormat } from "./jinja/template";
 import { GensimFormat } from "./pickle/gensim";
 import { HeaderlessFormat } from "./tfjs/headerless";
 import { TfliteFormat } from "./tflite/tflite";
+import { ExecuTorchFormat } from "./executorch/pte";
+import { OpenVinoFormat } from "./openvino/ir";
+import { CoreMLFormat } from "./coreml/coreml";
 
 export const FORMATS: FormatModule[] = [
   new SafetensorsFormat(),
@@ -56,6 +60,9 @@ export const FORMATS: FormatModule[] = [
   new GGMLFormat(),
   new OnnxFormat(),
   new TfliteFormat(),
+  new ExecuTorchFormat(),
+  new OpenVinoFormat(),
+  new CoreMLFormat(),
   new TfGraphDefFormat(),
   new TfSavedModelFormat(),
   new TfCheckpointFormat(),

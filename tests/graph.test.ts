@@ -140,6 +140,43 @@ describe("graph structure", () => {
     });
   }
 
+  // The deployment formats list operators in ONNX's words (ts/graph/formats/nodes.ts).
+  it("OpenVINO IR: the operations read_model lists, weights from the .bin on their node", async () => {
+    const want = JSON.parse(readFileSync(join(FIXTURES, "openvino", "expected.json"), "utf8")).files;
+    for (const file of ["tiny.xml", "ext.xml"]) {
+      const g = await graphOf(join(FIXTURES, "openvino", file));
+      expect(g.kind).toBe("graph");
+      const got = ops(g).filter((n) => n.op !== "Const").map((n) => [n.name, n.op.toLowerCase()]).sort();
+      expect(got, file).toEqual(want[file].ops.map(([name, op]: string[]) => [name, op.toLowerCase()]).sort());
+    }
+    const g = await graphOf(join(FIXTURES, "openvino", "tiny.xml"));
+    expect(g.nodes.some((n) => n.weights.length > 0)).toBe(true);
+  });
+  it("Core ML: the layers and ML program operations coremltools lists, in order", async () => {
+    const want = JSON.parse(readFileSync(join(FIXTURES, "coreml", "expected.json"), "utf8")).files;
+    for (const [file, key] of [["nn.mlmodel", "layers"], ["program.mlpackage", "ops"], ["program_f32.mlpackage", "ops"]]) {
+      const g = await graphOf(join(FIXTURES, "coreml", file));
+      const listed = want[file][key].map((x: string | string[]) => (Array.isArray(x) ? x[1] : x));
+      expect(ops(g).map((n) => n.op), file).toEqual(listed);
+    }
+    const g = await graphOf(join(FIXTURES, "coreml", "program_f32.mlpackage"));
+    expect(ops(g).find((n) => n.op === "linear")!.weights.length).toBe(2);
+  });
+  it("TFLite, torch.export and ExecuTorch: operator graphs with their stored weights", async () => {
+    for (const [file, op] of [["tflite/float.tflite", "CONV_2D"], ["pt2/conv.pt2", "torch.ops.aten.conv2d.default"], ["pte/xnnpack.pte", "delegate:XnnpackBackend"]]) {
+      const { open, graph } = await sdk();
+      const m = await open(join(FIXTURES, file));
+      const g = await graph(m);
+      expect(g.kind, file).toBe("graph");
+      const n = ops(g).find((x) => x.op === op)!;
+      expect(n, file).toBeDefined();
+      // every weight on a node is a stored tensor
+      for (const w of n.weights) expect(m.tensors.some((t) => t.name === w), `${file}: ${w}`).toBe(true);
+      expect(n.weights.length, file).toBeGreaterThan(0);
+      await m.close();
+    }
+  });
+
   it("block view: GGUF blocks repeat llama.block_count times (llama.cpp's own metadata)", async () => {
     const { open, modelGraph } = await sdk();
     const m = await open(join(CORPUS, "gguf", "stories260K.gguf"));

@@ -743,6 +743,38 @@ describe("inspector page in headless Chromium", () => {
     }
   });
 
+  it("graph view, deployment formats: a .tflite dropped and a .mlpackage folder picked", async () => {
+    const F = (p) => join(ROOT, "tests", "fixtures", p);
+    const cases = [
+      { how: "drop", path: F("tflite/float.tflite"), entry: F("tflite/float.tflite"), op: "CONV_2D" },
+      { how: "folder", path: F("coreml/program_f32.mlpackage"), entry: F("coreml/program_f32.mlpackage"), op: "linear" },
+    ];
+    for (const c of cases) {
+      const page = await newPage();
+      const model = await sdk.open(c.entry);
+      try {
+        if (c.how === "drop") await dropFiles(page, [{ path: c.path }]);
+        else await page.setInputFiles("#folder-input", c.path);
+        await waitOpened(page);
+        assert.equal(await page.textContent("#format"), model.format);
+        const g = await waitGraph(page);
+        assert.equal(g.kind, "graph");
+        assert.equal(Number(g.ops), model.graph.nodes.length, "one box per operator");
+        assert.ok((await graphInk(page)) > 1000);
+        const target = model.graph.nodes.find((n) => n.op_type === c.op);
+        await findInGraph(page, target.name ?? target.op_type);
+        assert.equal(await page.getAttribute(".node-detail", "data-op"), c.op);
+        // its weights are listed and lead to the tensor panel
+        const ws = await page.$$eval(".node-detail .node-weights button", (bs) => bs.map((b) => b.textContent));
+        assert.ok(ws.length > 0 && ws.every((w) => model.tensors.some((t) => t.name === w)), `weights ${ws}`);
+        assert.deepEqual(page.errors, []);
+      } finally {
+        await model.close();
+        await page.close();
+      }
+    }
+  });
+
   it("block view for a file without a graph (GGUF): repeated blocks with their count", async () => {
     const page = await newPage();
     const model = await sdk.open(GGUF);

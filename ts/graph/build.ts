@@ -5,6 +5,7 @@
 
 import { blockGraph } from "./formats/blocks.ts";
 import { kerasGraph } from "./formats/keras.ts";
+import { nodeListGraph } from "./formats/nodes.ts";
 import { onnxGraph } from "./formats/onnx.ts";
 import { tfGraph } from "./formats/tf.ts";
 import { torchscriptGraph } from "./formats/torchscript.ts";
@@ -25,6 +26,11 @@ const BUILDERS: Record<string, FormatBuilder> = {
   tfjs: (src) => (isLayerList(src.graph) ? kerasGraph(src) : tfGraph(src)),
   keras: kerasGraph,
   torchscript: torchscriptGraph,
+  tflite: nodeListGraph,
+  "torch-export": nodeListGraph,
+  executorch: nodeListGraph,
+  openvino: nodeListGraph,
+  coreml: nodeListGraph,
 };
 
 /** The graph of a model (a Model, or an index as `inspect --json` prints it). */

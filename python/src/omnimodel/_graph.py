@@ -554,6 +554,48 @@ def _block_graph(src) -> dict:
             "inputs": [], "outputs": [], "subgraphs": []}
 
 
+# ---- node lists (TFLite, torch.export, ExecuTorch, OpenVINO IR, Core ML): ts/graph/formats/nodes.ts
+
+_NODE_KEYS = {"name", "op_type", "inputs", "outputs", "attributes"}
+
+
+def _ends(v, lifted) -> List[dict]:
+    out: List[dict] = []
+    for x in v if isinstance(v, list) else []:
+        if _is_obj(x):
+            if _str(x.get("name")) in lifted:
+                continue
+            out.append({"name": _str(x.get("name")), "shape": _shape(x.get("shape")), "dtype": None if x.get("dtype") is None else _str(x.get("dtype"))})
+        else:
+            out.append({"name": _str(x)})
+    return out
+
+
+def _node_list_graph(src) -> Optional[dict]:
+    g = src["graph"]
+    if not _is_obj(g) or not isinstance(g.get("nodes"), list) or not g["nodes"]:
+        return None
+    lifted = {}
+    for i in g.get("inputs") if isinstance(g.get("inputs"), list) else []:
+        if _is_obj(i) and isinstance(i.get("target"), str) and i["target"] and i.get("kind") != "user_input":
+            lifted[_str(i.get("name"))] = i["target"]
+    b = _Builder("main", _str(g.get("name"), src["format"]), src["format"], "")
+    for t in src["tensors"]:
+        b.describe({"name": t["name"], "shape": _shape(t.get("shape")), "dtype": t.get("dtype")})
+    produced = set()
+    for i, raw in enumerate(g["nodes"]):
+        n = raw if _is_obj(raw) else {}
+        attrs = dict(n["attributes"]) if _is_obj(n.get("attributes")) else {}
+        for k, v in n.items():
+            if k not in _NODE_KEYS:
+                attrs[k] = v
+        outputs = _strs(n.get("outputs"))
+        produced.update(outputs)
+        b.add(_str(n.get("name")), _str(n.get("op_type"), "?"), attrs, [lifted.get(x, x) for x in _strs(n.get("inputs"))], outputs, local=f"n{i}")
+    weights = {t["name"] for t in src["tensors"] if t["name"] not in produced}
+    return b.finish(_ends(g.get("inputs"), lifted), _ends(g.get("outputs"), lifted), weights)
+
+
 def _is_layer_list(g) -> bool:
     nodes = g.get("nodes") if _is_obj(g) else None
     return isinstance(nodes, list) and len(nodes) > 0 and _is_obj(nodes[0]) and isinstance(nodes[0].get("class"), str)
@@ -565,7 +607,8 @@ def _tfjs_graph(src) -> Optional[dict]:
 
 
 _BUILDERS = {"onnx": _onnx_graph, "tf-graphdef": _tf_graph, "tf-savedmodel": _tf_graph, "tfjs": _tfjs_graph,
-             "keras": _keras_graph, "torchscript": _torchscript_graph}
+             "keras": _keras_graph, "torchscript": _torchscript_graph, "tflite": _node_list_graph, "torch-export": _node_list_graph,
+             "executorch": _node_list_graph, "openvino": _node_list_graph, "coreml": _node_list_graph}
 
 
 def model_graph(index: Dict[str, Any]) -> dict:

@@ -20,6 +20,19 @@ await build({
   minify: true,
   sourcemap: true,
   logLevel: "warning",
+  define: { __OMNIMODEL_POOL_WORKER__: JSON.stringify("./pool-worker.js") },
+});
+// The Web Worker a readAll/convert pool starts (ts/pool/web-worker.ts), next to the bundle.
+await build({
+  entryPoints: [join(root, "ts", "pool", "web-worker.ts")],
+  outfile: join(out, "pool-worker.js"),
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  sourcemap: true,
+  logLevel: "warning",
 });
 rmSync(join(out, "omnimodel.wasm"), { force: true }); // an older build's copy
-console.log("dist/web/omnimodel.js (core: build/omnimodel.wasm)");
+console.log("dist/web/omnimodel.js, dist/web/pool-worker.js (core: build/omnimodel.wasm)");

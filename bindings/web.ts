@@ -8,6 +8,13 @@ import { configure } from "../ts/open.ts";
 // (dist/web/omnimodel.js) find the one core in build/, two folders up; a build may override it.
 declare const __OMNIMODEL_WASM__: string | undefined;
 const WASM_PATH = typeof __OMNIMODEL_WASM__ === "string" ? __OMNIMODEL_WASM__ : "../../build/omnimodel.wasm";
+// The pool's worker script: next to the bundle (dist/web/pool-worker.js), or in the package's
+// compiled sources (dist/ts/pool/web-worker.js).
+declare const __OMNIMODEL_POOL_WORKER__: string | undefined;
+const POOL_WORKER = typeof __OMNIMODEL_POOL_WORKER__ === "string" ? __OMNIMODEL_POOL_WORKER__ : "../ts/pool/web-worker.js";
+
+// Web Workers for readAll/convert in browsers; Deno and Cloudflare Workers read on one thread.
+const browser = typeof Worker === "function" && typeof navigator !== "undefined" && !("Deno" in globalThis);
 
 configure({
   loadWasm: async () => {
@@ -20,6 +27,12 @@ configure({
     }
     return new Uint8Array(await res.arrayBuffer());
   },
+  ...(browser
+    ? {
+        cores: () => navigator.hardwareConcurrency || 1,
+        createPool: async (model, threads, options) => (await import("../ts/pool/web-pool.ts")).createWebPool(model, threads, new URL(POOL_WORKER, import.meta.url), options),
+      }
+    : {}),
 });
 
 export * from "../ts/index.ts";

@@ -63,6 +63,8 @@ const decoder = new TextDecoder();
 
 export class Core {
   readonly exports: Exports;
+  /** The compiled module this instance came from (workers of a pool instantiate it again). */
+  module: WebAssembly.Module | null = null;
 
   constructor(instance: WebAssembly.Instance) {
     this.exports = instance.exports as unknown as Exports;
@@ -80,7 +82,9 @@ export class Core {
       module = await WebAssembly.compile(await res.arrayBuffer());
     } else module = await WebAssembly.compile(input as BufferSource);
     // Synchronous instantiation of an already compiled module works everywhere (Workers too).
-    return new Core(new WebAssembly.Instance(module, {}));
+    const core = new Core(new WebAssembly.Instance(module, {}));
+    core.module = module;
+    return core;
   }
 
   /** A fresh view of wasm memory (memory growth detaches old views). */

@@ -19,6 +19,11 @@ export class BlobSource implements Source {
     return new Uint8Array(await this.blob.slice(offset, offset + length).arrayBuffer());
   }
 
+  /** What a pool worker needs to read the same files (Blobs cross to workers without copying). */
+  shareable(): { kind: "blob"; blob: Blob; name: string; siblings: [string, Blob][]; dir: string } {
+    return { kind: "blob", blob: this.blob, name: this.name, siblings: [...(this.siblings ?? [])], dir: this.dir };
+  }
+
   async sibling(relativePath: string): Promise<Source> {
     const key = this.dir ? `${this.dir}/${relativePath}` : relativePath;
     const b = this.siblings?.get(key);
@@ -90,6 +95,12 @@ export class UrlSource implements Source {
 
   async sibling(relativePath: string): Promise<Source> {
     return resolveSibling(this.url, relativePath, this.options);
+  }
+
+  /** What a pool worker needs to open the same URL (a custom fetch does not cross; headers do). */
+  shareable(): { kind: "url"; url: string; headers?: Record<string, string> } | null {
+    if (this.options.fetch) return null;
+    return { kind: "url", url: this.url.href, headers: this.options.headers };
   }
 }
 

@@ -42,14 +42,16 @@ try {
   check(r.urls && r.urls.failed === 0 && r.urls.passed === r.files?.passed, `conformance from URLs (${r.urls?.passed})`, r.urls?.failures);
   const urlReads = server.log.filter((l) => l.path.startsWith("/tests/fixtures/hosts/") && l.range !== null);
   const plain = server.log.filter((l) => l.path.startsWith("/tests/fixtures/hosts/") && l.range === null);
-  // File objects were fetched whole (plain GETs, one per case and sibling, plus two for the
+  // File objects were fetched whole (plain GETs, one per case and sibling, plus three for the
   // checks below); URL reads were all ranged.
   const facts = JSON.parse(readFileSync(join(root, "tests/conformance/facts.json"), "utf8"));
   const siblings = facts.cases.reduce((a, c) => a + (c.siblings?.length ?? 0), 0);
-  check(urlReads.length >= r.urls?.passed && plain.length === n + siblings + 2, `URL reads used Range requests (${urlReads.length} ranged)`, { plain: plain.length });
+  check(urlReads.length >= r.urls?.passed && plain.length === n + siblings + 3, `URL reads used Range requests (${urlReads.length} ranged)`, { plain: plain.length });
   check(r.isFloat32Array && r.firstValues?.length === 3, "F32 tensor as Float32Array", r.firstValues);
   check(r.negative === 1, "the conformance check detects a wrong fact", r.negative);
   check(r.simd === true, "the SIMD build validates in Chromium");
+  check(r.pool && r.pool.workers === 4 && /pool-worker\.js$/.test(r.pool.script), "readAll({ threads: 2 }) starts two Web Workers per model", r.pool);
+  check(r.pool && r.pool.compared > 0 && r.pool.equal === r.pool.compared, `readAll through Web Workers gives one thread's bytes (${r.pool?.equal}/${r.pool?.compared} tensors)`, r.pool);
   const wasmReq = server.log.find((l) => l.path.endsWith("/omnimodel.wasm"));
   check(!!wasmReq, "the bundle fetched omnimodel.wasm next to itself");
   console.log(`browser: Chromium ${browser.version()}, init ${r.initMs?.toFixed(0)} ms, total ${(performance.now() - t0).toFixed(0)} ms`);

@@ -43,6 +43,22 @@ describe("SDK convert() to GGUF", () => {
     });
   }
 
+  it("tensors already of the asked type are copied as stored (quantized ones too), as the CLI does", async () => {
+    const { convert, open } = await sdk();
+    const all = join(ROOT, "tests", "fixtures", "gguf", "all-types.gguf"); // 512-value rows, every ggml type
+    const viaCli = join(tmp, "cli-all.gguf"), viaSdk = join(tmp, "sdk-all.gguf");
+    const r0 = cli("convert", all, viaCli, "--type", "Q4_K");
+    expect(r0.status, r0.stderr).toBe(0);
+    await convert(all, viaSdk, { type: "Q4_K" });
+    expect(readFileSync(viaSdk).equals(readFileSync(viaCli))).toBe(true);
+    const [a, b] = [await open(all), await open(viaSdk)];
+    try {
+      expect(b.tensor("quant.q4_k")!.dtype).toBe("Q4_K");
+      expect(Buffer.from(await b.tensor("quant.q4_k")!.read()).equals(Buffer.from(await a.tensor("quant.q4_k")!.read()))).toBe(true);
+      expect(b.tensor("quant.q6_k")!.dtype).toBe("Q4_K"); // requantized from its F32 values
+    } finally { await a.close(); await b.close(); }
+  });
+
   it("to: 'gguf' writes GGUF whatever the output is named; no type keeps the stored types", async () => {
     const { convert } = await sdk();
     const out = join(tmp, "kept.bin");

@@ -120,7 +120,7 @@ export async function* ggufChunks(model: Model, plan: GGUFPlan, onProgress?: (p:
     if (written < t.offset) { yield new Uint8Array(t.offset - written); written = t.offset; }
     let n = 0;
     if (!t.quantize) {
-      for await (const c of t.tensor.chunks({ dtype: t.tensor.dtype })) {
+      for await (const c of t.tensor.chunks()) { // as stored (a quantized type has no dtype code to ask for)
         const b = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
         n += b.byteLength;
         yield b;

@@ -8,6 +8,7 @@ import { open, type ModelInput, type OpenOptions } from "../ts/open.ts";
 import { planSafetensors, safetensorsChunks, type ConvertDtype, type ConvertProgress, type SkippedTensor } from "../ts/writers/safetensors.ts";
 import { GGUF_WRITE_TYPES, ggufChunks, planGGUF, type GGUFWriteType } from "../ts/writers/gguf.ts";
 import { checkOutputPath, writeStream } from "../ts/cli/write-stream.ts";
+import { llamaEditsFor } from "../ts/cli/convert-gguf.ts";
 import { withPool } from "../ts/pool/read-all.ts";
 import { OmnimodelError } from "../ts/errors.ts";
 
@@ -44,7 +45,7 @@ export async function convert(input: ModelInput, output: string, options: Conver
   const m = await open(input, options);
   try {
     if (to === "gguf") {
-      const plan = planGGUF(m, { type: options.type });
+      const plan = planGGUF(m, { type: options.type, edits: typeof input === "string" ? llamaEditsFor(input, m) : undefined });
       await writeStream(output, ggufChunks(m, plan, options.onProgress));
       return { tensors: plan.tensors.length, skipped: plan.skipped, bytes: plan.totalBytes, notes: plan.notes };
     }

@@ -2,7 +2,11 @@
 // to gguf_plan as JSON
 //   {"set": [{"key", "value" (text), "type"?}], "remove": [keys], "kv": false (no source pairs),
 //    "tensors": [first, end) of the planned tensors, "split": [no, count, total tensors],
-//    "alignment": n}
+//    "alignment": n, "rename": {source name: written name},
+//    "permute": {source name: groups}}
+// `permute` reorders a tensor's rows as llama.cpp's converters do for Q and K projections
+// (rows of each of `groups` heads taken as [2, rows/2] and transposed, so the rotary halves
+// interleave); the host applies it while streaming the tensor as F32.
 // A set value is text, parsed here by its type: --type, else the key's type in the source, else
 // STRING. Numbers out of their type's range, unknown types and arrays are refused.
 
@@ -17,6 +21,8 @@ export class Edits {
   end: i32 = i32.MAX_VALUE;
   split: u64[] | null = null;
   alignment: u32 = 0;
+  rename: Map<string, string> = new Map();
+  permute: Map<string, u32> = new Map();
   error: string = "";
 }
 
@@ -131,6 +137,22 @@ export function parseEdits(o: JObj, types: JObj | null): Edits {
   }
   const al = o.get("alignment");
   if (al !== null) e.alignment = <u32>uintOf(al);
+  const rn = o.getObj("rename");
+  if (rn !== null) {
+    for (let i = 0; i < rn.keys.length; i++) {
+      const v = rn.vals[i];
+      if (v.kind != JKind.STR || (<JStr>v).value.length == 0) { e.error = "rename: \"" + rn.keys[i] + "\" needs a non-empty new name"; return e; }
+      e.rename.set(rn.keys[i], (<JStr>v).value);
+    }
+  }
+  const pm = o.getObj("permute");
+  if (pm !== null) {
+    for (let i = 0; i < pm.keys.length; i++) {
+      const g = uintOf(pm.vals[i]);
+      if (g == 0) { e.error = "permute: \"" + pm.keys[i] + "\" needs a positive head count"; return e; }
+      e.permute.set(pm.keys[i], <u32>g);
+    }
+  }
   return e;
 }
 

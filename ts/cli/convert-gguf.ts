@@ -8,6 +8,23 @@ import { progressBar } from "./convert.ts";
 import { err, human } from "./output.ts";
 import { checkOutputPath, writeStream } from "./write-stream.ts";
 import { OmnimodelError } from "../errors.ts";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Model } from "../model.ts";
+import { hfLlamaEdits } from "../writers/hf-llama.ts";
+import type { GGUFEdits } from "../writers/gguf.ts";
+
+/**
+ * A Hugging Face llama model (config.json in the input folder or beside the input file) gets
+ * llama.cpp's tensor names, Q/K permutation and llama.* metadata; anything else is written as is.
+ */
+export function llamaEditsFor(input: string, m: Model): GGUFEdits | undefined {
+  if (typeof input !== "string") return undefined;
+  const dir = existsSync(input) && statSync(input).isDirectory() ? input : dirname(input);
+  const cfg = join(dir, "config.json");
+  if (!existsSync(cfg)) return undefined;
+  return hfLlamaEdits(m, readFileSync(cfg, "utf8")) ?? undefined;
+}
 
 export async function convertToGGUF(a: Parsed, input: string, output: string): Promise<number> {
   if (a.values.dtype !== undefined) throw new OmnimodelError("BAD_ARGUMENT", "convert: --dtype is for safetensors output; use --type for GGUF");
@@ -16,7 +33,9 @@ export async function convertToGGUF(a: Parsed, input: string, output: string): P
   checkOutputPath(output);
   const m = await open(input);
   try {
-    const plan = planGGUF(m, { type });
+    const edits = llamaEditsFor(input, m);
+    if (edits) err(`llama model (config.json): ${Object.keys(edits.rename!).length} tensors named for llama.cpp, ${Object.keys(edits.permute!).length} Q/K permuted`);
+    const plan = planGGUF(m, { type, edits });
     for (const s of plan.skipped) err(`skipped ${s.name} (${s.dtype}): ${s.reason}`);
     for (const n of plan.notes) err(`note: ${n.name}: ${n.note}`);
     await writeStream(output, ggufChunks(m, plan, progressBar()));

@@ -45,7 +45,7 @@ export async function convert(input: ModelInput, output: string, options: Conver
   const m = await open(input, options);
   try {
     if (to === "gguf") {
-      const plan = planGGUF(m, { type: options.type, edits: typeof input === "string" ? llamaEditsFor(input, m) : undefined });
+      const plan = planGGUF(m, { type: options.type, edits: typeof input === "string" ? await llamaEditsFor(input, m, options.type) : undefined });
       await writeStream(output, ggufChunks(m, plan, options.onProgress));
       return { tensors: plan.tensors.length, skipped: plan.skipped, bytes: plan.totalBytes, notes: plan.notes };
     }

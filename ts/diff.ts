@@ -70,6 +70,12 @@ async function compareValues(a: Tensor, b: Tensor, permuteA = 0, permuteB = 0): 
 
 const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
 
+function isArrayStub(v: unknown): v is { type: string; length: number; offset: number } {
+  if (!v || typeof v !== "object" || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.type === "string" && o.type.startsWith("ARRAY") && typeof o.length === "number" && typeof o.offset === "number" && Object.keys(o).length === 3;
+}
+
 /** Head count of llama.cpp's permutation of an HF q/k tensor, from the GGUF side's metadata (0: none applies). */
 function permutationHeads(hfName: string, gguf: Model, t: Tensor): number {
   const p = permutedProjection(hfName);
@@ -128,6 +134,10 @@ export async function diffModels(a: Model, b: Model, options: { tolerance?: numb
   const keys = new Set([...Object.keys(a.metadata), ...Object.keys(b.metadata)]);
   for (const k of keys) {
     const x = a.metadata[k], y = b.metadata[k];
+    if (isArrayStub(x) && isArrayStub(y) && x.type === y.type && x.length === y.length) {
+      // large GGUF arrays (a vocabulary) are indexed as {type, length, offset}: compare the items
+      if (same(await a.metadataArray(k), await b.metadataArray(k))) continue;
+    }
     if (!same(x, y)) out.metadata.push({ key: k, ...(k in a.metadata ? { a: x } : {}), ...(k in b.metadata ? { b: y } : {}) });
   }
   return out;

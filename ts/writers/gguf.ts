@@ -57,6 +57,8 @@ export interface GGUFEdits {
   /** split.no, split.count, split.tensors.count pairs to add. */
   split?: [number, number, number];
   alignment?: number;
+  /** Array pairs to set (a tokenizer's vocabulary). */
+  arrays?: { key: string; type: "STRING" | "FLOAT32" | "INT32" | "UINT32"; values: (string | number)[] }[];
   /** Source tensor name -> written name. */
   rename?: Record<string, string>;
   /** Source tensor name -> head count: rows reordered as llama.cpp does for Q and K (ts/llama-names.ts). */

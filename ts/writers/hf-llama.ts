@@ -1,7 +1,8 @@
 // A Hugging Face llama-family model written as llama.cpp expects it: tensor names mapped
 // (ts/llama-names.ts), Q and K rows permuted per head, and the llama.* hyperparameters from
-// config.json, typed as convert_hf_to_gguf.py writes them. Applies to config.json model_type
-// "llama" and "mistral" (llama.cpp's LlamaModel); other architectures keep their names.
+// config.json, typed as convert_hf_to_gguf.py writes them, and a sentencepiece tokenizer.model as
+// its tokenizer.ggml.* arrays. Applies to config.json model_type "llama" and "mistral" (llama.cpp's
+// LlamaModel); other architectures keep their names.
 
 import type { Model } from "../model.ts";
 import { llamaGGUFName, permutedProjection } from "../llama-names.ts";
@@ -9,8 +10,24 @@ import type { GGUFEdits } from "./gguf.ts";
 
 const LLAMA_TYPES = new Set(["llama", "mistral"]);
 
-/** The GGUF edits that make `model` a llama.cpp llama file, or null when it is not an HF llama model. */
-export function hfLlamaEdits(model: Model, configJson: string): GGUFEdits | null {
+/** A sentencepiece model's vocabulary, as the core indexes it (metadata.vocab). */
+export interface SentencepieceVocab { pieces: string[]; scores: number[]; types: string[] }
+
+// sentencepiece piece types -> llama.cpp token types (gguf-py's TokenType numbering)
+const TOKEN_TYPES: Record<string, number> = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 };
+
+/** gguf-py's size label: 26784 -> "27K", 1.2e9 -> "1.2B" (at least two digits). */
+export function sizeLabel(n: number): string {
+  const [scale, suffix] = n > 1e12 ? [1e-12, "T"] : n > 1e9 ? [1e-9, "B"] : n > 1e6 ? [1e-6, "M"] : [1e-3, "K"];
+  const fix = Math.max(2 - String(Math.round(n * scale)).length, 0);
+  return `${(n * scale).toFixed(fix)}${suffix}`;
+}
+
+/**
+ * The GGUF edits that make `model` a llama.cpp llama file, or null when it is not an HF llama
+ * model. `fileType`: the llama_ftype to record when the writer does not (no --type given).
+ */
+export function hfLlamaEdits(model: Model, configJson: string, vocab?: SentencepieceVocab, fileType?: number): GGUFEdits | null {
   let c: Record<string, unknown>;
   try { c = JSON.parse(configJson); } catch { return null; }
   if (!c || typeof c !== "object" || !LLAMA_TYPES.has(String(c.model_type))) return null;
@@ -40,7 +57,37 @@ export function hfLlamaEdits(model: Model, configJson: string): GGUFEdits | null
   u32("llama.rope.dimension_count", int("head_dim") ?? (hidden !== undefined ? hidden / heads : undefined));
   u32("llama.attention.head_count", heads);
   u32("llama.attention.head_count_kv", headsKv);
+  const headDim = int("head_dim") ?? (hidden !== undefined ? hidden / heads : undefined);
+  u32("llama.attention.key_length", headDim);
+  u32("llama.attention.value_length", headDim);
   f32("llama.rope.freq_base", c.rope_theta);
   f32("llama.attention.layer_norm_rms_epsilon", c.rms_norm_eps);
-  return { rename, permute, set };
+  set.push({ key: "general.type", value: "model", type: "STRING" });
+  set.push({ key: "general.size_label", value: sizeLabel(model.parameterCount), type: "STRING" });
+  u32("general.file_type", fileType);
+  set.push({ key: "general.quantization_version", value: "2", type: "UINT32" });
+  const arrays: NonNullable<GGUFEdits["arrays"]> = [];
+  if (vocab) {
+    // convert_hf_to_gguf.py's sentencepiece vocabulary (_create_vocab_sentencepiece): config's
+    // vocab_size entries, pieces past it dropped, ids the tokenizer lacks "[PAD{id}]" (score
+    // -10000, UNUSED). Not yet: added_tokens.json and tokenizer_config.json's added tokens.
+    const size = int("vocab_size") ?? vocab.pieces.length;
+    const tokens: string[] = [], scores: number[] = [], types: number[] = [];
+    for (let i = 0; i < size; i++) {
+      if (i < vocab.pieces.length) { tokens.push(vocab.pieces[i]); scores.push(vocab.scores[i]); types.push(TOKEN_TYPES[vocab.types[i]] ?? 1); }
+      else { tokens.push(`[PAD${i}]`); scores.push(-10000); types.push(5); }
+    }
+    set.push({ key: "tokenizer.ggml.model", value: "llama", type: "STRING" });
+    set.push({ key: "tokenizer.ggml.pre", value: "default", type: "STRING" });
+    arrays.push({ key: "tokenizer.ggml.tokens", type: "STRING", values: tokens });
+    arrays.push({ key: "tokenizer.ggml.scores", type: "FLOAT32", values: scores });
+    arrays.push({ key: "tokenizer.ggml.token_type", type: "INT32", values: types });
+    // special tokens as gguf-py's SpecialVocab takes them from config.json
+    for (const k of ["bos", "eos", "unk", "pad"]) {
+      const id = c[`${k}_token_id`];
+      if (Number.isInteger(id) && (id as number) >= 0 && (id as number) < size) set.push({ key: `tokenizer.ggml.${k}_token_id`, value: String(id), type: "UINT32" });
+    }
+  }
+  // the source's own metadata (safetensors' {"format": "pt"}) is not llama.cpp's
+  return { rename, permute, set, arrays, remove: Object.keys(model.metadata) };
 }

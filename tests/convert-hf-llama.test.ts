@@ -1,0 +1,81 @@
+// `omnimodel convert hf-folder/ out.gguf` on a Llama against llama.cpp's own convert_hf_to_gguf.py
+// (tests/fixtures/hf-llama/generate_llama_cpp_gguf.py: llama-cpp-f32.gguf, written by it from the
+// same tiny/ folder; llama-cpp-f32.json, what gguf-py's reader saw). Metadata is read from both
+// files by @huggingface/gguf (typed), tensors by gguf-py (the JSON) and by omnimodel.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gguf } from "@huggingface/gguf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, sdk } from "./helpers/core";
+
+const DIR = join(ROOT, "tests", "fixtures", "hf-llama");
+const ORACLE = join(DIR, "llama-cpp-f32.gguf");
+const oracle = JSON.parse(readFileSync(join(DIR, "llama-cpp-f32.json"), "utf8")) as {
+  metadata: Record<string, { type: string; value: unknown }>;
+  tensors: { name: string; type: string; shape: number[]; sha256: string }[];
+};
+const tmp = mkdtempSync(join(tmpdir(), "omnimodel-hf-llama-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const OURS = join(tmp, "ours.gguf");
+const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, "bin", "omnimodel.js"), ...args], { encoding: "utf8" });
+
+// general.name: llama.cpp derives it from the folder's name by heuristics (model id components)
+// that omnimodel does not reproduce yet.
+const NOT_YET = new Set(["general.name"]);
+
+type Typed = Record<string, { type: number; value: unknown; subType?: number }>;
+const typed = async (f: string) => (await gguf(f, { allowLocalFile: true, typedMetadata: true })).typedMetadata as unknown as Typed;
+
+beforeAll(() => {
+  const r = cli("convert", join(DIR, "tiny"), OURS);
+  expect(r.status, r.stderr).toBe(0);
+});
+
+describe("convert HF Llama folder -> GGUF, as llama.cpp's convert_hf_to_gguf.py", () => {
+  it("has llama.cpp's metadata keys, with the same value types and values", async () => {
+    const [want, got] = [await typed(ORACLE), await typed(OURS)];
+    // (keys without a dot are the header's version and counts)
+    const wantKeys = Object.keys(want).filter((k) => k.includes(".") && !NOT_YET.has(k));
+    const gotKeys = Object.keys(got).filter((k) => k.includes("."));
+    expect(wantKeys.length).toBe(24);
+    expect(gotKeys.sort()).toEqual(wantKeys.sort());
+    for (const k of gotKeys) {
+      expect(got[k].type, k).toBe(want[k].type);
+      expect(got[k].subType, k).toBe(want[k].subType);
+      expect(got[k].value, k).toEqual(want[k].value);
+    }
+    // the pieces themselves, as gguf-py read llama.cpp's file
+    expect(oracle.metadata["tokenizer.ggml.tokens"].value).toMatchObject({ length: 128 });
+    expect((got["tokenizer.ggml.tokens"].value as string[]).slice(0, 4)).toEqual((oracle.metadata["tokenizer.ggml.tokens"].value as { head: string[] }).head);
+  });
+
+  it("has llama.cpp's tensors: names, types, shapes and bytes (Q/K permuted the same way)", async () => {
+    const { open } = await sdk();
+    const m = await open(OURS);
+    try {
+      expect(m.tensors.map((t) => t.name)).toEqual(oracle.tensors.map((t) => t.name));
+      for (const [i, t] of m.tensors.entries()) {
+        const w = oracle.tensors[i];
+        expect(t.dtype, t.name).toBe(w.type);
+        expect([...t.shape], t.name).toEqual(w.shape);
+        const b = await t.read();
+        expect(createHash("sha256").update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest("hex"), t.name).toBe(w.sha256);
+      }
+    } finally { await m.close(); }
+  });
+
+  it("diff against llama.cpp's file: equal tensors, and general.name the one metadata difference", () => {
+    const r = cli("diff", ORACLE, OURS, "--json");
+    const d = JSON.parse(r.stdout) as { tensors: { maxAbs: number }[]; metadata: { key: string }[]; withinTolerance: boolean };
+    expect(d.tensors).toHaveLength(21);
+    expect(d.tensors.every((t) => t.maxAbs === 0)).toBe(true);
+    expect(d.metadata.map((x) => x.key)).toEqual(["general.name"]);
+    // and the HF safetensors against llama.cpp's GGUF: the name map and the permutation, checked on its file
+    const h = cli("diff", join(DIR, "tiny", "model.safetensors"), ORACLE, "--json");
+    expect(h.status).toBe(0);
+    expect((JSON.parse(h.stdout) as { tensors: unknown[] }).tensors).toHaveLength(21);
+  });
+});

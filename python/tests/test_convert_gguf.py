@@ -72,3 +72,30 @@ def test_bad_arguments_are_typed_errors_and_write_nothing(tmp_path):
         omnimodel.convert(SOURCE, out, to="onnx")
     assert e.value.code == "BAD_ARGUMENT"
     assert not out.exists() and not os.path.exists(str(out) + ".partial")
+
+
+HF_TINY = os.path.join(ROOT, "tests", "fixtures", "hf-llama", "tiny")  # a HF Llama with config.json and tokenizer.model
+
+
+@pytest.mark.parametrize("src,type", [(HF_TINY, None), (HF_TINY, "Q8_0"), (os.path.join(HF_TINY, "model.safetensors"), "Q4_0")])
+def test_hf_llama_gguf_bytes_equal_the_cli(tmp_path, src, type):
+    # llama.cpp names, Q/K rows permuted per head, llama.* and tokenizer.ggml.* pairs: as the CLI writes them
+    want = cli_convert(src, str(tmp_path / "cli.gguf"), *(["--type", type] if type else []))
+    out = tmp_path / "py.gguf"
+    omnimodel.convert(src, out, type=type)
+    assert out.read_bytes() == want
+    with omnimodel.open(out) as m:
+        assert "blk.1.attn_q.weight" in m.tensors and "model.layers.1.self_attn.q_proj.weight" not in m.tensors
+        assert m.metadata["llama.attention.head_count_kv"] == 2
+        assert m.metadata["tokenizer.ggml.model"] == "llama"
+
+
+def test_hf_llama_f32_equals_llama_cpp_tensors(tmp_path):
+    # the tensors of llama.cpp's convert_hf_to_gguf.py output for the same folder (the fixture's oracle)
+    out = tmp_path / "py.gguf"
+    omnimodel.convert(HF_TINY, out)
+    with omnimodel.open(out) as ours, omnimodel.open(os.path.join(ROOT, "tests", "fixtures", "hf-llama", "llama-cpp-f32.gguf")) as theirs:
+        assert [t.name for t in ours.tensor_list] == [t.name for t in theirs.tensor_list]
+        for a, b in zip(ours.tensor_list, theirs.tensor_list):
+            assert a.dtype == b.dtype and a.shape == b.shape, a.name
+            assert bytes(a.read()) == bytes(b.read()), a.name

@@ -105,11 +105,15 @@ def _convert_to_gguf(src, dest, dtype, type, on_progress, kwargs) -> Dict[str, A
 
     if dtype is not None:
         raise OmnimodelError("BAD_ARGUMENT", "convert: dtype is for safetensors output; use type for GGUF")
+    from ._hf_llama import llama_edits_for
+
     check_type(type)  # before the source is opened
     with open(src, **kwargs) as m:
+        # a HF llama model (config.json beside it) gets llama.cpp's names, Q/K order and metadata
+        edits = llama_edits_for(src, m, type) if isinstance(src, (str, os.PathLike)) and not str(src).startswith(("http://", "https://")) else None
+        planned = plan_gguf(m, type, edits)
         if hasattr(dest, "write"):
-            return write_gguf(m, dest, type, on_progress)
-        planned = plan_gguf(m, type)
+            return write_gguf(m, dest, type, on_progress, planned)
         path = os.fspath(dest)
         partial = path + ".partial"  # renamed into place only when every byte was written, as the CLI does
         try:

@@ -31,10 +31,16 @@ def check_type(type: Optional[str]) -> int:
     return GGUF_WRITE_TYPES[type]
 
 
-def plan_gguf(model, type: Optional[str] = None) -> Dict[str, Any]:
+def plan_gguf(model, type: Optional[str] = None, edits: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """edits: the gguf_plan options (bindings/ABI.md), e.g. _hf_llama's rename/permute/set/arrays."""
     core = model._core
     tid = check_type(type)
-    h = core.gguf_plan(model._handle, tid, 0 if type is None else 1, 0, 0)
+    st = 0 if type is None else 1
+    if edits:
+        text = json.dumps(edits, ensure_ascii=False)
+        h = core.with_string(text, lambda p, n: core.gguf_plan(model._handle, tid, st, p, n))
+    else:
+        h = core.gguf_plan(model._handle, tid, st, 0, 0)
     if h <= 0:
         raise OmnimodelError("BAD_ARGUMENT", "the model cannot be converted (is it closed?)", file=model.source.name)
     try:
@@ -118,8 +124,16 @@ def _write_quantized(core, out, t) -> int:
         out.write(core.read(dst, k))
         return k
 
+    chunks = t["tensor"].chunks("F32")
+    if t.get("permute"):
+        from ._hf_llama import permuted_bytes
+
+        total = 1
+        for d in t["tensor"].shape:
+            total *= d
+        chunks = permuted_bytes(chunks, t["permute"], total // t["permuteRow"], t["permuteRow"] * 4)
     try:
-        for chunk in t["tensor"].chunks("F32"):
+        for chunk in chunks:
             at = 0
             while at < len(chunk):
                 take = min(len(chunk) - at, STAGE_ELEMENTS * 4 - fill)

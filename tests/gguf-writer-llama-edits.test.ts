@@ -58,4 +58,34 @@ describe("GGUF plan edits for llama.cpp files", () => {
       expect([...(await r.metadataArray("t.u")) as Uint32Array]).toEqual([0, 4294967295]);
     } finally { await r.close(); }
   });
+
+  it("mutated options (seeded) give a plan or a typed BAD_ARGUMENT, never a trap", async () => {
+    let seed = 1818;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const pick = <T,>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const values: unknown[] = [0, -1, 1, 3, 2 ** 32, 1.5, -0.0, "", "x", "▁", null, true, [], {}, [1, "a"], 1e308, -2147483649];
+    const names = ["lm_head.weight", "model.layers.0.self_attn.q_proj.weight", "model.norm.weight", "nope", ""];
+    const m = await api.open(HF);
+    let ok = 0, typed = 0;
+    try {
+      for (let i = 0; i < 300; i++) {
+        const e: Record<string, unknown> = {};
+        if (rnd() < 0.5) e.rename = { [pick(names)]: pick([...values, "blk.x", "output.weight"]) };
+        if (rnd() < 0.5) e.permute = { [pick(names)]: pick(values) };
+        if (rnd() < 0.5) e.arrays = [{ key: pick(["k", "", 1]), type: pick(["STRING", "FLOAT32", "INT32", "UINT32", "ARRAY", 4]), values: pick([[pick(values), pick(values)], [], "x", null]) }];
+        if (rnd() < 0.2) e.arrays = pick(values);
+        try {
+          const p = api.planGGUF(m, { edits: e as GGUFEdits });
+          expect(p.totalBytes).toBeGreaterThan(p.dataStart);
+          ok++;
+        } catch (x) {
+          expect(x, JSON.stringify(e)).toBeInstanceOf(api.OmnimodelError);
+          expect((x as { code: string }).code).toBe("BAD_ARGUMENT");
+          typed++;
+        }
+      }
+    } finally { await m.close(); }
+    expect(ok).toBeGreaterThan(20);
+    expect(typed).toBeGreaterThan(20);
+  });
 });

@@ -1,6 +1,7 @@
 // `omnimodel convert hf-folder/ out.gguf` on a Llama against llama.cpp's own convert_hf_to_gguf.py
 // (tests/fixtures/hf-llama/generate_llama_cpp_gguf.py: llama-cpp-f32.gguf, written by it from the
-// same tiny/ folder; llama-cpp-f32.json, what gguf-py's reader saw). Metadata is read from both
+// same tiny/ folder, and llama-cpp-q8_0.gguf with --outtype q8_0; llama-cpp-f32.json, what
+// gguf-py's reader saw). Metadata is read from both
 // files by @huggingface/gguf (typed), tensors by gguf-py (the JSON) and by omnimodel.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -65,6 +66,25 @@ describe("convert HF Llama folder -> GGUF, as llama.cpp's convert_hf_to_gguf.py"
         expect(createHash("sha256").update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest("hex"), t.name).toBe(w.sha256);
       }
     } finally { await m.close(); }
+  });
+
+  it("--type Q8_0 gives llama.cpp's --outtype q8_0 file: the same tensors quantized, the same bytes", async () => {
+    const q8 = join(tmp, "ours-q8_0.gguf");
+    const r = cli("convert", join(DIR, "tiny"), q8, "--type", "Q8_0");
+    expect(r.status, r.stderr).toBe(0);
+    const { open } = await sdk();
+    const [a, b] = [await open(join(DIR, "llama-cpp-q8_0.gguf")), await open(q8)];
+    try {
+      expect(b.tensors.map((t) => [t.name, t.dtype, [...t.shape]])).toEqual(a.tensors.map((t) => [t.name, t.dtype, [...t.shape]]));
+      expect(b.tensors.filter((t) => t.dtype === "Q8_0")).toHaveLength(16); // every matrix; the 5 norms stay F32
+      for (const [i, t] of b.tensors.entries()) expect(Buffer.from(await t.read()).equals(Buffer.from(await a.tensors[i].read())), t.name).toBe(true);
+      expect(b.metadata["general.file_type"]).toBe(7);
+      expect(a.metadata["general.file_type"]).toBe(7);
+    } finally { await a.close(); await b.close(); }
+    const [want, got] = [await typed(join(DIR, "llama-cpp-q8_0.gguf")), await typed(q8)];
+    const keys = Object.keys(want).filter((k) => k.includes(".") && !NOT_YET.has(k));
+    expect(Object.keys(got).filter((k) => k.includes(".")).sort()).toEqual(keys.sort());
+    for (const k of keys) expect([got[k].type, got[k].value], k).toEqual([want[k].type, want[k].value]);
   });
 
   it("diff against llama.cpp's file: equal tensors, and general.name the one metadata difference", () => {

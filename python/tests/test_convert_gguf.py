@@ -4,6 +4,7 @@ GGUFWriter in tests/gguf-writer.test.ts). The quantization runs in the core; thi
 writes the plan's parts, so the files must be identical."""
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -77,7 +78,8 @@ def test_bad_arguments_are_typed_errors_and_write_nothing(tmp_path):
 HF_TINY = os.path.join(ROOT, "tests", "fixtures", "hf-llama", "tiny")  # a HF Llama with config.json and tokenizer.model
 
 
-@pytest.mark.parametrize("src,type", [(HF_TINY, None), (HF_TINY, "Q8_0"), (os.path.join(HF_TINY, "model.safetensors"), "Q4_0")])
+@pytest.mark.parametrize("src,type", [(HF_TINY, None), (HF_TINY, "Q8_0"), (os.path.join(HF_TINY, "model.safetensors"), "Q4_0"),
+                                      (os.path.join(ROOT, "tests", "fixtures", "hf-llama", "tiny-mistral"), None)])
 def test_hf_llama_gguf_bytes_equal_the_cli(tmp_path, src, type):
     # llama.cpp names, Q/K rows permuted per head, llama.* and tokenizer.ggml.* pairs: as the CLI writes them
     want = cli_convert(src, str(tmp_path / "cli.gguf"), *(["--type", type] if type else []))
@@ -86,7 +88,9 @@ def test_hf_llama_gguf_bytes_equal_the_cli(tmp_path, src, type):
     assert out.read_bytes() == want
     with omnimodel.open(out) as m:
         assert "blk.1.attn_q.weight" in m.tensors and "model.layers.1.self_attn.q_proj.weight" not in m.tensors
-        assert m.metadata["llama.attention.head_count_kv"] == 2
+        cfg = os.path.join(src if os.path.isdir(src) else os.path.dirname(src), "config.json")
+        with open(cfg) as f:
+            assert m.metadata["llama.attention.head_count_kv"] == json.load(f)["num_key_value_heads"]
         assert m.metadata["tokenizer.ggml.model"] == "llama"
 
 

@@ -57,9 +57,9 @@ export function hfLlamaEdits(model: Model, configJson: string, vocab?: Sentencep
   u32("llama.rope.dimension_count", int("head_dim") ?? (hidden !== undefined ? hidden / heads : undefined));
   u32("llama.attention.head_count", heads);
   u32("llama.attention.head_count_kv", headsKv);
-  const headDim = int("head_dim") ?? (hidden !== undefined ? hidden / heads : undefined);
-  u32("llama.attention.key_length", headDim);
-  u32("llama.attention.value_length", headDim);
+  // only a head_dim config.json states (convert_hf_to_gguf.py's TextModel), not the derived one
+  u32("llama.attention.key_length", int("head_dim"));
+  u32("llama.attention.value_length", int("head_dim"));
   f32("llama.rope.freq_base", c.rope_theta);
   f32("llama.attention.layer_norm_rms_epsilon", c.rms_norm_eps);
   set.push({ key: "general.type", value: "model", type: "STRING" });

@@ -118,8 +118,9 @@ def hf_llama_edits(model, config_text: str, vocab: Optional[Dict[str, Any]] = No
     u32("llama.rope.dimension_count", head_dim)
     u32("llama.attention.head_count", heads)
     u32("llama.attention.head_count_kv", heads_kv)
-    u32("llama.attention.key_length", head_dim)
-    u32("llama.attention.value_length", head_dim)
+    # only a head_dim config.json states (convert_hf_to_gguf.py's TextModel), not the derived one
+    u32("llama.attention.key_length", integer("head_dim"))
+    u32("llama.attention.value_length", integer("head_dim"))
     f32("llama.rope.freq_base", c.get("rope_theta"))
     f32("llama.attention.layer_norm_rms_epsilon", c.get("rms_norm_eps"))
     sets.append({"key": "general.type", "value": "model", "type": "STRING"})

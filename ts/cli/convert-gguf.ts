@@ -9,33 +9,21 @@ import { err, human } from "./output.ts";
 import { checkOutputPath, writeStream } from "./write-stream.ts";
 import { OmnimodelError } from "../errors.ts";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
 import type { Model } from "../model.ts";
-import { hfLlamaEdits, type SentencepieceVocab } from "../writers/hf-llama.ts";
+import { hfLlamaEditsFor, type SentencepieceVocab } from "../writers/hf-llama.ts";
 import type { GGUFEdits } from "../writers/gguf.ts";
 
-/**
- * A Hugging Face llama model (config.json in the input folder or beside the input file) gets
- * llama.cpp's tensor names, Q/K permutation, llama.* metadata and, from a tokenizer.model beside
- * it, the sentencepiece vocabulary; anything else is written as is.
- */
-export async function llamaEditsFor(input: string, m: Model, type: string | undefined): Promise<GGUFEdits | undefined> {
-  const dir = existsSync(input) && statSync(input).isDirectory() ? input : dirname(input);
-  const cfg = join(dir, "config.json");
-  if (!existsSync(cfg)) return undefined;
-  let vocab: SentencepieceVocab | undefined;
-  const spm = join(dir, "tokenizer.model");
-  if (existsSync(spm)) {
-    const t = await open(spm);
-    try {
-      if (t.format === "sentencepiece") vocab = t.metadata.vocab as SentencepieceVocab;
-    } finally { await t.close(); }
-  }
-  // with no --type the writer records no general.file_type: the one type of the matrices, as llama.cpp
-  const mats = new Set(m.tensors.filter((t) => t.shape.length >= 2).map((t) => t.dtype));
-  const one = mats.size === 1 ? [...mats][0] : "";
-  const fileType = type === undefined ? ({ F32: 0, F16: 1, BF16: 32 } as Record<string, number>)[one] : undefined;
-  return hfLlamaEdits(m, readFileSync(cfg, "utf8"), vocab, fileType) ?? undefined;
+/** hfLlamaEditsFor through Node's fs (the CLI and the Node SDK). */
+export function llamaEditsFor(input: string, m: Model, type: string | undefined): Promise<GGUFEdits | undefined> {
+  return hfLlamaEditsFor(input, m, type, {
+    isDirectory: (p) => existsSync(p) && statSync(p).isDirectory(),
+    readText: (p) => (existsSync(p) && statSync(p).isFile() ? readFileSync(p, "utf8") : null),
+    sentencepieceVocab: async (p) => {
+      if (!existsSync(p)) return undefined;
+      const t = await open(p);
+      try { return t.format === "sentencepiece" ? (t.metadata.vocab as SentencepieceVocab) : undefined; } finally { await t.close(); }
+    },
+  });
 }
 
 export async function convertToGGUF(a: Parsed, input: string, output: string): Promise<number> {

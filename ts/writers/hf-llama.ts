@@ -91,3 +91,29 @@ export function hfLlamaEdits(model: Model, configJson: string, vocab?: Sentencep
   // the source's own metadata (safetensors' {"format": "pt"}) is not llama.cpp's
   return { rename, permute, set, arrays, remove: Object.keys(model.metadata) };
 }
+
+/** The file access hfLlamaEditsFor needs (Node's fs, Deno's, ...). */
+export interface FolderAccess {
+  isDirectory(path: string): boolean;
+  /** The file's text, or null when there is no such file. */
+  readText(path: string): string | null;
+  /** The vocabulary of a sentencepiece model file, or undefined when the file is none. */
+  sentencepieceVocab(path: string): Promise<SentencepieceVocab | undefined>;
+}
+
+/**
+ * The edits for a Hugging Face llama model at `input` (config.json in the folder, or beside the
+ * file; tokenizer.model beside it), or undefined. `type`: the --type asked (undefined: the one
+ * stored type of the matrices is recorded as general.file_type, as llama.cpp records its outtype).
+ */
+export async function hfLlamaEditsFor(input: string, m: Model, type: string | undefined, fs: FolderAccess): Promise<GGUFEdits | undefined> {
+  const cut = Math.max(input.lastIndexOf("/"), input.lastIndexOf("\\"));
+  const dir = fs.isDirectory(input) ? input : cut < 0 ? "." : input.slice(0, cut) || "/";
+  const config = fs.readText(`${dir}/config.json`);
+  if (config === null) return undefined;
+  const vocab = await fs.sentencepieceVocab(`${dir}/tokenizer.model`);
+  const mats = new Set(m.tensors.filter((t) => t.shape.length >= 2).map((t) => t.dtype));
+  const one = mats.size === 1 ? [...mats][0] : "";
+  const fileType = type === undefined ? ({ F32: 0, F16: 1, BF16: 32 } as Record<string, number>)[one] : undefined;
+  return hfLlamaEdits(m, config, vocab, fileType) ?? undefined;
+}

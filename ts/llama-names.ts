@@ -6,6 +6,8 @@
 // of `groups` heads (num_attention_heads for Q, num_key_value_heads for K) the head's R rows are
 // read as [2, R/2] and transposed: written row j is HF row (j % 2) * R/2 + floor(j / 2).
 
+import { OmnimodelError } from "./errors.ts";
+
 const LAYER = /^model\.layers\.(\d+)\.(.+)\.(weight|bias)$/;
 
 const LAYER_PARTS: Record<string, string> = {
@@ -70,5 +72,5 @@ export async function* permutedValues(chunks: AsyncIterable<Float32Array>, group
       }
     }
   }
-  if (fill !== 0) throw new RangeError(`a permuted tensor ended inside a head (${fill} of ${head.length} values)`);
+  if (fill !== 0) throw new OmnimodelError("CORRUPT", `a permuted tensor ended inside a head (${fill} of ${head.length} values)`);
 }

@@ -11,6 +11,8 @@ import os
 import re
 from typing import Any, Dict, Iterator, Optional
 
+from ._errors import OmnimodelError
+
 LAYER = re.compile(r"^model\.layers\.(\d+)\.(.+)\.(weight|bias)$")
 LAYER_PARTS = {
     "input_layernorm": "attn_norm", "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k",
@@ -43,18 +45,24 @@ def permuted_bytes(chunks: Iterator[bytes], groups: int, rows: int, row_bytes: i
     head_rows = rows // groups
     half = head_rows // 2
     size = head_rows * row_bytes
-    buf = bytearray()
+    head = bytearray(size)
+    fill = 0
     for c in chunks:
-        buf += c
-        while len(buf) >= size:
-            head, buf = buf[:size], buf[size:]
-            out = bytearray(size)
-            for j in range(head_rows):
-                src = ((j % 2) * half + j // 2) * row_bytes
-                out[j * row_bytes:(j + 1) * row_bytes] = head[src:src + row_bytes]
-            yield bytes(out)
-    if buf:
-        raise ValueError(f"a permuted tensor ended inside a head ({len(buf)} of {size} bytes)")
+        view, at = memoryview(c), 0
+        while at < len(view):
+            take = min(len(view) - at, size - fill)
+            head[fill:fill + take] = view[at:at + take]
+            fill += take
+            at += take
+            if fill == size:
+                out = bytearray(size)
+                for j in range(head_rows):
+                    src = ((j % 2) * half + j // 2) * row_bytes
+                    out[j * row_bytes:(j + 1) * row_bytes] = head[src:src + row_bytes]
+                yield bytes(out)
+                fill = 0
+    if fill:
+        raise OmnimodelError("CORRUPT", f"a permuted tensor ended inside a head ({fill} of {size} bytes)")
 
 
 def size_label(n: int) -> str:

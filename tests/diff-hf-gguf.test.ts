@@ -81,4 +81,14 @@ describe("diff HF safetensors <-> llama.cpp GGUF", () => {
     const differing = d.tensors.filter((t) => t.maxAbs > 0).map((t) => t.nameB).sort();
     expect(differing).toEqual(["blk.0.attn_k.weight", "blk.0.attn_q.weight", "blk.1.attn_k.weight", "blk.1.attn_q.weight"]);
   });
+
+  it("only a llama-architecture GGUF is taken as permuted (llama.cpp permutes Q/K for llama alone)", () => {
+    const other = join(dir, "qwen2-labelled.gguf");
+    const r0 = cli("gguf", "set", F32, "general.architecture", "qwen2", "-o", other);
+    expect(r0.status, r0.stderr).toBe(0);
+    const d = JSON.parse(cli("diff", HF, other, "--json").stdout) as { tensors: D[] };
+    const q = d.tensors.find((t) => t.nameB === "blk.0.attn_q.weight")!;
+    expect(q.permuted).toBeUndefined();
+    expect(q.maxAbs).toBeGreaterThan(0); // its rows are in llama.cpp's order, compared as they are
+  });
 });

@@ -5,8 +5,8 @@
 // Across naming schemes (a Hugging Face llama model and its llama.cpp GGUF) tensors that match by
 // no name are matched through the HF <-> llama.cpp name map (ts/llama-names.ts). llama.cpp's
 // converters permute the rows of q_proj and k_proj per head; such a pair is compared with the HF
-// side permuted the same way (head counts from the GGUF's llama.attention.head_count and
-// head_count_kv), so an exact conversion compares equal. The pair names that permutation.
+// side permuted the same way when the GGUF's general.architecture is llama (head counts from its
+// llama.attention.head_count and head_count_kv), so an exact conversion compares equal. The pair names that permutation.
 
 import type { Model, Tensor } from "./model.ts";
 import { llamaGGUFName, permutedProjection, permutedValues } from "./llama-names.ts";
@@ -80,7 +80,7 @@ function isArrayStub(v: unknown): v is { type: string; length: number; offset: n
 function permutationHeads(hfName: string, gguf: Model, t: Tensor): number {
   const p = permutedProjection(hfName);
   const arch = gguf.metadata["general.architecture"];
-  if (!p || typeof arch !== "string") return 0;
+  if (!p || arch !== "llama") return 0; // llama.cpp permutes for its llama architecture only (not qwen2, gemma, ...)
   const heads = gguf.metadata[`${arch}.attention.head_count`];
   const kv = gguf.metadata[`${arch}.attention.head_count_kv`] ?? heads;
   const g = Number(p === "q" ? heads : kv);

@@ -87,23 +87,33 @@ describe("convert HF Llama folder -> GGUF, as llama.cpp's convert_hf_to_gguf.py"
     for (const k of keys) expect([got[k].type, got[k].value], k).toEqual([want[k].type, want[k].value]);
   });
 
-  it("a Mistral folder (one key/value head, no head_dim in config.json) gives llama.cpp's file too", async () => {
-    const ours = join(tmp, "ours-mistral.gguf");
-    const theirs = join(DIR, "llama-cpp-mistral-f32.gguf");
-    const r = cli("convert", join(DIR, "tiny-mistral"), ours);
-    expect(r.status, r.stderr).toBe(0);
-    const [want, got] = [await typed(theirs), await typed(ours)];
-    const keys = Object.keys(want).filter((k) => k.includes(".") && !NOT_YET.has(k));
-    expect(keys).not.toContain("llama.attention.key_length");
-    expect(Object.keys(got).filter((k) => k.includes(".")).sort()).toEqual(keys.sort());
-    for (const k of keys) expect([got[k].type, got[k].value], k).toEqual([want[k].type, want[k].value]);
-    const { open } = await sdk();
-    const [a, b] = [await open(theirs), await open(ours)];
-    try {
-      expect(b.tensors.map((t) => [t.name, t.dtype, [...t.shape]])).toEqual(a.tensors.map((t) => [t.name, t.dtype, [...t.shape]]));
-      for (const [i, t] of b.tensors.entries()) expect(Buffer.from(await t.read()).equals(Buffer.from(await a.tensors[i].read())), t.name).toBe(true);
-    } finally { await a.close(); await b.close(); }
-  });
+  // Mistral: llama.cpp's LlamaModel too (one key/value head, no head_dim in config.json, so no
+  // key/value lengths); Qwen2: its own architecture, Q/K/V biases, no permutation
+  for (const [other, tensors, keyLength] of [["mistral", 21, false], ["qwen2", 27, false]] as const) {
+    it(`a ${other} folder gives llama.cpp's file too`, async () => {
+      const ours = join(tmp, `ours-${other}.gguf`);
+      const theirs = join(DIR, `llama-cpp-${other}-f32.gguf`);
+      const r = cli("convert", join(DIR, `tiny-${other}`), ours);
+      expect(r.status, r.stderr).toBe(0);
+      const [want, got] = [await typed(theirs), await typed(ours)];
+      const keys = Object.keys(want).filter((k) => k.includes(".") && !NOT_YET.has(k));
+      expect(keys.some((k) => k.endsWith(".attention.key_length"))).toBe(keyLength);
+      expect(Object.keys(got).filter((k) => k.includes(".")).sort()).toEqual(keys.sort());
+      for (const k of keys) expect([got[k].type, got[k].value], k).toEqual([want[k].type, want[k].value]);
+      const { open } = await sdk();
+      const [a, b] = [await open(theirs), await open(ours)];
+      try {
+        expect(b.tensors).toHaveLength(tensors);
+        expect(b.tensors.map((t) => [t.name, t.dtype, [...t.shape]])).toEqual(a.tensors.map((t) => [t.name, t.dtype, [...t.shape]]));
+        for (const [i, t] of b.tensors.entries()) expect(Buffer.from(await t.read()).equals(Buffer.from(await a.tensors[i].read())), t.name).toBe(true);
+      } finally { await a.close(); await b.close(); }
+      // and diff pairs the HF file with llama.cpp's (permuting only for llama)
+      const d = JSON.parse(cli("diff", join(DIR, `tiny-${other}`, "model.safetensors"), theirs, "--json").stdout) as { tensors: { maxAbs: number; permuted?: number }[]; withinTolerance: boolean };
+      expect(d.withinTolerance).toBe(true);
+      expect(d.tensors).toHaveLength(tensors);
+      expect(d.tensors.filter((t) => t.permuted).length).toBe(other === "qwen2" ? 0 : 4);
+    });
+  }
 
   it("diff against llama.cpp's file: equal tensors, and general.name the one metadata difference", () => {
     const r = cli("diff", ORACLE, OURS, "--json");

@@ -23,7 +23,7 @@ beforeAll(() => {
   for (const [out, args] of [[F32, []], [Q8, ["--type", "Q8_0"]]] as const) {
     const r = cli("convert", HF, out, ...args);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/llama model \(config\.json\): 21 tensors named for llama\.cpp, 4 Q\/K permuted/);
+    expect(r.stderr).toMatch(/Hugging Face model \(config\.json\): 21 tensors named for llama\.cpp, 4 Q\/K permuted/);
   }
 });
 

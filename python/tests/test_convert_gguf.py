@@ -79,7 +79,8 @@ HF_TINY = os.path.join(ROOT, "tests", "fixtures", "hf-llama", "tiny")  # a HF Ll
 
 
 @pytest.mark.parametrize("src,type", [(HF_TINY, None), (HF_TINY, "Q8_0"), (os.path.join(HF_TINY, "model.safetensors"), "Q4_0"),
-                                      (os.path.join(ROOT, "tests", "fixtures", "hf-llama", "tiny-mistral"), None)])
+                                      (os.path.join(ROOT, "tests", "fixtures", "hf-llama", "tiny-mistral"), None),
+                                      (os.path.join(ROOT, "tests", "fixtures", "hf-llama", "tiny-qwen2"), "Q8_0")])
 def test_hf_llama_gguf_bytes_equal_the_cli(tmp_path, src, type):
     # llama.cpp names, Q/K rows permuted per head, llama.* and tokenizer.ggml.* pairs: as the CLI writes them
     want = cli_convert(src, str(tmp_path / "cli.gguf"), *(["--type", type] if type else []))
@@ -88,9 +89,10 @@ def test_hf_llama_gguf_bytes_equal_the_cli(tmp_path, src, type):
     assert out.read_bytes() == want
     with omnimodel.open(out) as m:
         assert "blk.1.attn_q.weight" in m.tensors and "model.layers.1.self_attn.q_proj.weight" not in m.tensors
+        arch = m.metadata["general.architecture"]
         cfg = os.path.join(src if os.path.isdir(src) else os.path.dirname(src), "config.json")
         with open(cfg) as f:
-            assert m.metadata["llama.attention.head_count_kv"] == json.load(f)["num_key_value_heads"]
+            assert m.metadata[f"{arch}.attention.head_count_kv"] == json.load(f)["num_key_value_heads"]
         assert m.metadata["tokenizer.ggml.model"] == "llama"
 
 

@@ -34,7 +34,7 @@ export async function convertToGGUF(a: Parsed, input: string, output: string): P
   const m = await open(input);
   try {
     const edits = await llamaEditsFor(input, m, type);
-    if (edits) err(`llama model (config.json): ${Object.keys(edits.rename!).length} tensors named for llama.cpp, ${Object.keys(edits.permute!).length} Q/K permuted`);
+    if (edits) err(`Hugging Face model (config.json): ${Object.keys(edits.rename!).length} tensors named for llama.cpp, ${Object.keys(edits.permute!).length} Q/K permuted`);
     const plan = planGGUF(m, { type, edits });
     for (const s of plan.skipped) err(`skipped ${s.name} (${s.dtype}): ${s.reason}`);
     for (const n of plan.notes) err(`note: ${n.name}: ${n.note}`);

@@ -8,7 +8,13 @@ import type { Model } from "../model.ts";
 import { llamaGGUFName, permutedProjection } from "../llama-names.ts";
 import type { GGUFEdits } from "./gguf.ts";
 
-const LLAMA_TYPES = new Set(["llama", "mistral"]);
+// model_type -> llama.cpp architecture; `llama`: LlamaModel's permutation and its extra keys
+// (vocab_size, rope.dimension_count), which Qwen2Model does not write
+const ARCHS: Record<string, { arch: string; llama: boolean }> = {
+  llama: { arch: "llama", llama: true },
+  mistral: { arch: "llama", llama: true },
+  qwen2: { arch: "qwen2", llama: false },
+};
 
 /** A sentencepiece model's vocabulary, as the core indexes it (metadata.vocab). */
 export interface SentencepieceVocab { pieces: string[]; scores: number[]; types: string[] }
@@ -30,7 +36,8 @@ export function sizeLabel(n: number): string {
 export function hfLlamaEdits(model: Model, configJson: string, vocab?: SentencepieceVocab, fileType?: number): GGUFEdits | null {
   let c: Record<string, unknown>;
   try { c = JSON.parse(configJson); } catch { return null; }
-  if (!c || typeof c !== "object" || !LLAMA_TYPES.has(String(c.model_type))) return null;
+  if (!c || typeof c !== "object" || !Object.hasOwn(ARCHS, String(c.model_type))) return null;
+  const { arch, llama } = ARCHS[String(c.model_type)];
   const int = (k: string): number | undefined => (Number.isInteger(c[k]) && (c[k] as number) > 0 ? (c[k] as number) : undefined);
   const heads = int("num_attention_heads");
   const headsKv = int("num_key_value_heads") ?? heads;
@@ -41,27 +48,27 @@ export function hfLlamaEdits(model: Model, configJson: string, vocab?: Sentencep
     const g = llamaGGUFName(t.name);
     if (g === null) continue;
     rename[t.name] = g;
-    const p = permutedProjection(t.name);
+    const p = llama ? permutedProjection(t.name) : null;
     if (p) permute[t.name] = p === "q" ? heads : headsKv;
   }
   if (Object.keys(rename).length === 0) return null;
-  const set: NonNullable<GGUFEdits["set"]> = [{ key: "general.architecture", value: "llama", type: "STRING" }];
+  const set: NonNullable<GGUFEdits["set"]> = [{ key: "general.architecture", value: arch, type: "STRING" }];
   const u32 = (key: string, v: number | undefined) => { if (v !== undefined) set.push({ key, value: String(v), type: "UINT32" }); };
   const f32 = (key: string, v: unknown) => { if (typeof v === "number" && Number.isFinite(v)) set.push({ key, value: String(v), type: "FLOAT32" }); };
   const hidden = int("hidden_size");
-  u32("llama.vocab_size", int("vocab_size"));
-  u32("llama.context_length", int("max_position_embeddings"));
-  u32("llama.embedding_length", hidden);
-  u32("llama.block_count", int("num_hidden_layers"));
-  u32("llama.feed_forward_length", int("intermediate_size"));
-  u32("llama.rope.dimension_count", int("head_dim") ?? (hidden !== undefined ? hidden / heads : undefined));
-  u32("llama.attention.head_count", heads);
-  u32("llama.attention.head_count_kv", headsKv);
+  if (llama) u32(`${arch}.vocab_size`, int("vocab_size"));
+  u32(`${arch}.context_length`, int("max_position_embeddings"));
+  u32(`${arch}.embedding_length`, hidden);
+  u32(`${arch}.block_count`, int("num_hidden_layers"));
+  u32(`${arch}.feed_forward_length`, int("intermediate_size"));
+  if (llama) u32(`${arch}.rope.dimension_count`, int("head_dim") ?? (hidden !== undefined ? hidden / heads : undefined));
+  u32(`${arch}.attention.head_count`, heads);
+  u32(`${arch}.attention.head_count_kv`, headsKv);
   // only a head_dim config.json states (convert_hf_to_gguf.py's TextModel), not the derived one
-  u32("llama.attention.key_length", int("head_dim"));
-  u32("llama.attention.value_length", int("head_dim"));
-  f32("llama.rope.freq_base", c.rope_theta);
-  f32("llama.attention.layer_norm_rms_epsilon", c.rms_norm_eps);
+  u32(`${arch}.attention.key_length`, int("head_dim"));
+  u32(`${arch}.attention.value_length`, int("head_dim"));
+  f32(`${arch}.rope.freq_base`, c.rope_theta);
+  f32(`${arch}.attention.layer_norm_rms_epsilon`, c.rms_norm_eps);
   set.push({ key: "general.type", value: "model", type: "STRING" });
   set.push({ key: "general.size_label", value: sizeLabel(model.parameterCount), type: "STRING" });
   u32("general.file_type", fileType);

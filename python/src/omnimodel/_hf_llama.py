@@ -20,7 +20,8 @@ LAYER_PARTS = {
     "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down",
 }
 TOP = {"model.embed_tokens.weight": "token_embd.weight", "model.norm.weight": "output_norm.weight", "lm_head.weight": "output.weight"}
-LLAMA_TYPES = {"llama", "mistral"}
+# model_type -> (llama.cpp architecture, LlamaModel's permutation and extra keys or not), as ts/writers/hf-llama.ts
+ARCHS = {"llama": ("llama", True), "mistral": ("llama", True), "qwen2": ("qwen2", False)}
 TOKEN_TYPES = {"NORMAL": 1, "UNKNOWN": 2, "CONTROL": 3, "USER_DEFINED": 4, "UNUSED": 5, "BYTE": 6}
 
 
@@ -84,8 +85,9 @@ def hf_llama_edits(model, config_text: str, vocab: Optional[Dict[str, Any]] = No
         c = json.loads(config_text)
     except ValueError:
         return None
-    if not isinstance(c, dict) or str(c.get("model_type")) not in LLAMA_TYPES:
+    if not isinstance(c, dict) or str(c.get("model_type")) not in ARCHS:
         return None
+    arch, llama = ARCHS[str(c.get("model_type"))]
 
     def integer(k):
         v = c.get(k)
@@ -101,12 +103,12 @@ def hf_llama_edits(model, config_text: str, vocab: Optional[Dict[str, Any]] = No
         if g is None:
             continue
         rename[t.name] = g
-        p = permuted_projection(t.name)
+        p = permuted_projection(t.name) if llama else None
         if p:
             permute[t.name] = heads if p == "q" else heads_kv
     if not rename:
         return None
-    sets = [{"key": "general.architecture", "value": "llama", "type": "STRING"}]
+    sets = [{"key": "general.architecture", "value": arch, "type": "STRING"}]
 
     def u32(key, v):
         if v is not None:
@@ -118,19 +120,21 @@ def hf_llama_edits(model, config_text: str, vocab: Optional[Dict[str, Any]] = No
 
     hidden = integer("hidden_size")
     head_dim = integer("head_dim") or (hidden / heads if hidden is not None else None)
-    u32("llama.vocab_size", integer("vocab_size"))
-    u32("llama.context_length", integer("max_position_embeddings"))
-    u32("llama.embedding_length", hidden)
-    u32("llama.block_count", integer("num_hidden_layers"))
-    u32("llama.feed_forward_length", integer("intermediate_size"))
-    u32("llama.rope.dimension_count", head_dim)
-    u32("llama.attention.head_count", heads)
-    u32("llama.attention.head_count_kv", heads_kv)
+    if llama:
+        u32(f"{arch}.vocab_size", integer("vocab_size"))
+    u32(f"{arch}.context_length", integer("max_position_embeddings"))
+    u32(f"{arch}.embedding_length", hidden)
+    u32(f"{arch}.block_count", integer("num_hidden_layers"))
+    u32(f"{arch}.feed_forward_length", integer("intermediate_size"))
+    if llama:
+        u32(f"{arch}.rope.dimension_count", head_dim)
+    u32(f"{arch}.attention.head_count", heads)
+    u32(f"{arch}.attention.head_count_kv", heads_kv)
     # only a head_dim config.json states (convert_hf_to_gguf.py's TextModel), not the derived one
-    u32("llama.attention.key_length", integer("head_dim"))
-    u32("llama.attention.value_length", integer("head_dim"))
-    f32("llama.rope.freq_base", c.get("rope_theta"))
-    f32("llama.attention.layer_norm_rms_epsilon", c.get("rms_norm_eps"))
+    u32(f"{arch}.attention.key_length", integer("head_dim"))
+    u32(f"{arch}.attention.value_length", integer("head_dim"))
+    f32(f"{arch}.rope.freq_base", c.get("rope_theta"))
+    f32(f"{arch}.attention.layer_norm_rms_epsilon", c.get("rms_norm_eps"))
     sets.append({"key": "general.type", "value": "model", "type": "STRING"})
     sets.append({"key": "general.size_label", "value": size_label(model.parameter_count), "type": "STRING"})
     u32("general.file_type", file_type)

@@ -8,11 +8,12 @@
 // --allow-net for URLs.
 
 import * as sdk from "../ts/index.ts";
-import type { ConvertDtype, ConvertProgress, Model, ModelInput, OpenOptions, Source } from "../ts/index.ts";
+import type { ConvertDtype, ConvertProgress, GGUFWriteType, Model, ModelInput, OpenOptions, Source } from "../ts/index.ts";
+import { hfLlamaEditsFor, type FolderAccess, type SentencepieceVocab } from "../ts/writers/hf-llama.ts";
 
 export * from "../ts/index.ts";
 
-const { OmnimodelError, configure, init, open, planSafetensors, safetensorsChunks } = sdk;
+const { OmnimodelError, configure, init, open, planSafetensors, safetensorsChunks, planGGUF, ggufChunks, GGUF_WRITE_TYPES } = sdk;
 
 /** Where the core is: next to this module's package root (file: or https:). */
 export const WASM_URL: URL = new URL("../build/omnimodel.wasm", import.meta.url);
@@ -155,27 +156,58 @@ configure({
 });
 
 /**
- * Converts a model to a safetensors file at `output`, streaming (memory bounded by one window).
- * dtype: "keep" (quantized types become F32), "F32", "F16" or "BF16".
+ * Converts a model to a safetensors or GGUF file at `output`, streaming (memory bounded by one
+ * window). `to`: "safetensors" or "gguf" (default: "gguf" for a .gguf output). safetensors:
+ * dtype "keep" (quantized types become F32), "F32", "F16" or "BF16". GGUF: type as the CLI's
+ * --type (none keeps stored types); a Hugging Face Llama/Mistral folder gets llama.cpp's names,
+ * Q/K order and metadata, as the CLI writes it.
  */
 export async function convert(
   input: ModelInput,
   output: string,
-  options: OpenOptions & { dtype?: ConvertDtype; onProgress?: (p: ConvertProgress) => void } = {},
-): Promise<{ tensors: number; skipped: { name: string; dtype: string; reason: string }[]; bytes: number }> {
+  options: OpenOptions & { to?: "safetensors" | "gguf"; dtype?: ConvertDtype; type?: GGUFWriteType; onProgress?: (p: ConvertProgress) => void } = {},
+): Promise<{ tensors: number; skipped: { name: string; dtype: string; reason: string }[]; bytes: number; notes?: { name: string; note: string }[] }> {
+  const to = options.to ?? (output.toLowerCase().endsWith(".gguf") ? "gguf" : "safetensors");
+  if (to !== "gguf" && to !== "safetensors") throw new OmnimodelError("BAD_ARGUMENT", `convert: cannot write "${String(to)}" (safetensors or gguf)`);
+  if (to === "gguf" && options.dtype !== undefined) throw new OmnimodelError("BAD_ARGUMENT", "convert: dtype is for safetensors output; use type for GGUF");
+  if (to === "gguf" && options.type !== undefined && !(GGUF_WRITE_TYPES as readonly string[]).includes(options.type)) {
+    throw new OmnimodelError("BAD_ARGUMENT", `convert: cannot write GGUF type "${String(options.type)}" (one of ${GGUF_WRITE_TYPES.join(", ")})`);
+  }
+  if (to === "safetensors" && options.type !== undefined) throw new OmnimodelError("BAD_ARGUMENT", "convert: type is for GGUF output; use dtype for safetensors");
   const m: Model = await open(input, options);
   try {
-    const plan = planSafetensors(m, options.dtype ?? "keep");
+    let chunks: AsyncIterable<Uint8Array>;
+    let result: { tensors: number; skipped: { name: string; dtype: string; reason: string }[]; bytes: number; notes?: { name: string; note: string }[] };
+    if (to === "gguf") {
+      const edits = typeof input === "string" ? await hfLlamaEditsFor(input, m, options.type, denoFolder) : undefined;
+      const plan = planGGUF(m, { type: options.type, edits });
+      chunks = ggufChunks(m, plan, options.onProgress);
+      result = { tensors: plan.tensors.length, skipped: plan.skipped, bytes: plan.totalBytes, notes: plan.notes };
+    } else {
+      const plan = planSafetensors(m, options.dtype ?? "keep");
+      chunks = safetensorsChunks(plan, options.onProgress);
+      result = { tensors: plan.tensors.length, skipped: plan.skipped, bytes: plan.totalBytes };
+    }
     const f = await Deno.open(output, { write: true, create: true, truncate: true });
     try {
-      for await (const chunk of safetensorsChunks(plan, options.onProgress)) {
+      for await (const chunk of chunks) {
         for (let done = 0; done < chunk.length;) done += await f.write(chunk.subarray(done));
       }
     } finally {
       f.close();
     }
-    return { tensors: plan.tensors.length, skipped: plan.skipped, bytes: plan.totalBytes };
+    return result;
   } finally {
     await m.close();
   }
 }
+
+const denoFolder: FolderAccess = {
+  isDirectory: (p) => { try { return Deno.statSync(p).isDirectory; } catch { return false; } },
+  readText: (p) => { try { return Deno.statSync(p).isFile ? Deno.readTextFileSync(p) : null; } catch { return null; } },
+  sentencepieceVocab: async (p) => {
+    try { if (!Deno.statSync(p).isFile) return undefined; } catch { return undefined; }
+    const t = await open(p);
+    try { return t.format === "sentencepiece" ? (t.metadata.vocab as SentencepieceVocab) : undefined; } finally { await t.close(); }
+  },
+};

@@ -2,11 +2,16 @@
 // to gguf_plan as JSON
 //   {"set": [{"key", "value" (text), "type"?}], "remove": [keys], "kv": false (no source pairs),
 //    "tensors": [first, end) of the planned tensors, "split": [no, count, total tensors],
-//    "alignment": n}
+//    "alignment": n, "rename": {source name: written name},
+//    "permute": {source name: groups},
+//    "arrays": [{"key", "type": "STRING" | "FLOAT32" | "INT32" | "UINT32", "values": [...]}]}
+// `permute` reorders a tensor's rows as llama.cpp's converters do for Q and K projections
+// (rows of each of `groups` heads taken as [2, rows/2] and transposed, so the rotary halves
+// interleave); the host applies it while streaming the tensor as F32.
 // A set value is text, parsed here by its type: --type, else the key's type in the source, else
 // STRING. Numbers out of their type's range, unknown types and arrays are refused.
 
-import { JArr, JBool, JKind, JObj, JStr, JUint, JValue } from "../util/json";
+import { JArr, JBool, JInt, JKind, JObj, JStr, JUint, JValue } from "../util/json";
 
 export class Edits {
   set: Map<string, EncodedPair> = new Map();
@@ -17,6 +22,8 @@ export class Edits {
   end: i32 = i32.MAX_VALUE;
   split: u64[] | null = null;
   alignment: u32 = 0;
+  rename: Map<string, string> = new Map();
+  permute: Map<string, u32> = new Map();
   error: string = "";
 }
 
@@ -92,6 +99,34 @@ export function encodePair(key: string, type: string, text: string, p: EncodedPa
   return "";
 }
 
+/** key = ARRAY of `type` (STRING, FLOAT32, INT32, UINT32): "" on success, else why not. */
+function encodeArray(key: string, type: string, values: JArr, p: EncodedPair): string {
+  const t = TYPE_NAMES.indexOf(type);
+  if (t != 8 && t != 6 && t != 5 && t != 4) return "arrays of \"" + type + "\" cannot be set (STRING, FLOAT32, INT32 or UINT32)";
+  str(p, key);
+  le(p, 9, 4);
+  le(p, <u64>t, 4);
+  le(p, <u64>values.length, 8);
+  for (let i = 0; i < values.length; i++) {
+    const v = values.at(i);
+    if (t == 8) {
+      if (v.kind != JKind.STR) return "item " + i.toString() + " is not a string";
+      str(p, (<JStr>v).value);
+    } else if (t == 6) {
+      if (!v.isNumber()) return "item " + i.toString() + " is not a number";
+      le(p, <u64>reinterpret<u32>(<f32>v.asF64()), 4);
+    } else {
+      const signed = t == 5;
+      let x: i64 = 0;
+      if (v.kind == JKind.UINT) { const u = (<JUint>v).value; if (u > (signed ? <u64>i32.MAX_VALUE : <u64>u32.MAX_VALUE)) return "item " + i.toString() + " is out of range for " + type; x = <i64>u; }
+      else if (v.kind == JKind.INT) { x = (<JInt>v).value; if (!signed || x < <i64>i32.MIN_VALUE) return "item " + i.toString() + " is out of range for " + type; }
+      else return "item " + i.toString() + " is not an integer";
+      le(p, <u64>x, 4);
+    }
+  }
+  return "";
+}
+
 export function parseEdits(o: JObj, types: JObj | null): Edits {
   const e = new Edits();
   const set = o.get("set");
@@ -107,6 +142,21 @@ export function parseEdits(o: JObj, types: JObj | null): Edits {
       if (type === null) type = "STRING";
       const p = new EncodedPair();
       const why = encodePair(key, type, value, p);
+      if (why.length) { e.error = key + ": " + why; return e; }
+      if (!e.set.has(key)) e.setOrder.push(key);
+      e.set.set(key, p);
+    }
+  }
+  const arrs = o.getArr("arrays");
+  if (arrs !== null) {
+    for (let i = 0; i < arrs.length; i++) {
+      const s = arrs.at(i).asObj();
+      const key = s !== null ? s.getStr("key") : null;
+      const type = s !== null ? s.getStr("type") : null;
+      const values = s !== null ? s.getArr("values") : null;
+      if (key === null || key.length == 0 || type === null || values === null) { e.error = "an array edit needs a key, a type and values"; return e; }
+      const p = new EncodedPair();
+      const why = encodeArray(key, type, values, p);
       if (why.length) { e.error = key + ": " + why; return e; }
       if (!e.set.has(key)) e.setOrder.push(key);
       e.set.set(key, p);
@@ -131,6 +181,22 @@ export function parseEdits(o: JObj, types: JObj | null): Edits {
   }
   const al = o.get("alignment");
   if (al !== null) e.alignment = <u32>uintOf(al);
+  const rn = o.getObj("rename");
+  if (rn !== null) {
+    for (let i = 0; i < rn.keys.length; i++) {
+      const v = rn.vals[i];
+      if (v.kind != JKind.STR || (<JStr>v).value.length == 0) { e.error = "rename: \"" + rn.keys[i] + "\" needs a non-empty new name"; return e; }
+      e.rename.set(rn.keys[i], (<JStr>v).value);
+    }
+  }
+  const pm = o.getObj("permute");
+  if (pm !== null) {
+    for (let i = 0; i < pm.keys.length; i++) {
+      const g = uintOf(pm.vals[i]);
+      if (g == 0) { e.error = "permute: \"" + pm.keys[i] + "\" needs a positive head count"; return e; }
+      e.permute.set(pm.keys[i], <u32>g);
+    }
+  }
   return e;
 }
 

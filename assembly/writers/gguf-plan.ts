@@ -83,6 +83,8 @@ class Entry {
   offset: u64 = 0;
   dims: u64[] = [];
   rowElements: u64 = 1;
+  permute: u32 = 0;
+  permuteRow: u64 = 0;
 }
 
 export class GGUFPlan {
@@ -153,8 +155,9 @@ export function planGGUF(index: Index, want: i32, setFileType: bool, edits: Edit
     if (k < edits.first || k >= edits.end) continue;
     const e = new Entry();
     e.tensor = i;
-    let name = t.name;
-    for (let k = 1; used.has(name); k++) name = t.name + "." + k.toString();
+    const base = edits.rename.has(t.name) ? edits.rename.get(t.name) : t.name;
+    let name = base;
+    for (let k = 1; used.has(name); k++) name = base + "." + k.toString();
     used.add(name);
     if (String.UTF8.byteLength(name) > MAX_NAME) note(notes, name, "a name longer than 63 bytes: llama.cpp refuses to load it");
     e.name = name;
@@ -166,6 +169,17 @@ export function planGGUF(index: Index, want: i32, setFileType: bool, edits: Edit
     // stored bytes are copied when nothing changes and the plan is little-endian as stored
     const plan = t.plan!;
     e.quantize = !(type == storedGgmlType(t) && plan.storage == t.dtype && !plan.bigEndian);
+    if (edits.permute.has(t.name)) {
+      // rows reordered per head: read as F32 and re-encoded (quantize_rows writes F32/F16/BF16 too)
+      const g = <u64>edits.permute.get(t.name);
+      // a vector (a bias) is permuted value by value, as numpy's reshape of a 1-D array does
+      const rowLen: u64 = e.dims.length == 1 ? 1 : e.rowElements;
+      const rows = n / rowLen;
+      if (rows % (2 * g) != 0) { out.error = "tensor \"" + t.name + "\": " + rows.toString() + " rows do not split into " + g.toString() + " heads of two rotary halves"; return out; }
+      e.permute = <u32>g;
+      e.permuteRow = rowLen;
+      e.quantize = true;
+    }
     if (e.quantize && !canQuantize(type)) {
       // a quantized type we cannot re-encode (big-endian source...): dequantize to F32
       e.type = GGML_TYPE_F32;
@@ -267,6 +281,8 @@ export function planGGUF(index: Index, want: i32, setFileType: bool, edits: Edit
     j.setU64("typeId", <u64>e.type);
     j.set("quantize", e.quantize ? new JUint(1) : new JUint(0));
     j.setU64("rowElements", e.rowElements);
+    j.setU64("permute", <u64>e.permute);
+    j.setU64("permuteRow", e.permuteRow);
     j.setU64("byteLength", e.byteLength);
     j.setU64("offset", dataStart + e.offset);
     list.push(j);

@@ -144,3 +144,31 @@ Deno.test("a URL read with Range requests", async () => {
     await server.finished;
   }
 });
+
+Deno.test("convert writes GGUF: gguf-py's bytes for a fixture, llama.cpp's tensors for a HF Llama folder", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    // the expected file of tests/gguf-writer.test.ts (gguf-py's GGUFWriter with gguf-py's Q8_0)
+    const conv = `${ROOT}/tests/fixtures/gguf-writer/convert`;
+    const want = JSON.parse(Deno.readTextFileSync(`${conv}/expected.json`)).cases["source.gguf:Q8_0"];
+    const out = `${dir}/q8.gguf`;
+    const r = await convert(`${conv}/source.gguf`, out, { type: "Q8_0" });
+    const bytes = Deno.readFileSync(out);
+    assert.equal(bytes.length, want.size);
+    assert.equal(r.bytes, want.size);
+    const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    assert.equal(hex, want.sha256);
+    // a HF Llama folder: llama.cpp's convert_hf_to_gguf.py output, tensor for tensor
+    const hf = `${ROOT}/tests/fixtures/hf-llama`;
+    await convert(`${hf}/tiny`, `${dir}/tiny.gguf`);
+    const [a, b] = [await open(`${hf}/llama-cpp-f32.gguf`), await open(`${dir}/tiny.gguf`)];
+    try {
+      assert.deepEqual(b.tensors.map((t) => t.name), a.tensors.map((t) => t.name));
+      for (const [i, t] of b.tensors.entries()) assert.deepEqual(await t.read(), await a.tensors[i].read(), t.name);
+      assert.equal(b.metadata["tokenizer.ggml.model"], "llama");
+    } finally { await a.close(); await b.close(); }
+    await rejectsWith("BAD_ARGUMENT", () => convert(`${conv}/source.gguf`, `${dir}/bad.gguf`, { type: "Q7_Z" as never }));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

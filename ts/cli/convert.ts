@@ -35,6 +35,7 @@ export const convertVerb: Verb = {
     type: { type: "string", valueName: "T", help: `GGUF: type of the matrices (${GGUF_WRITE_TYPES.join(", ")}); vectors stay F32` },
     "keep-types": { type: "boolean", help: "GGUF: keep every tensor's stored type (the default without --type)" },
   },
+  details: "A Hugging Face Llama, Mistral or Qwen2 (config.json in the IN folder or beside IN) written as GGUF gets llama.cpp's tensor names, Q/K rows permuted per head (Llama, Mistral), llama.* metadata and, from tokenizer.model, tokenizer.ggml.*, as llama.cpp's convert_hf_to_gguf.py writes them.",
   async run(a) {
     const [input, output] = a.positionals;
     if (output.toLowerCase().endsWith(".gguf")) return convertToGGUF(a, input, output);

@@ -35,9 +35,10 @@ export const diffVerb: Verb = {
           for (const n of d.onlyInB) lines.push(`only in B: ${n}`);
           for (const x of d.tensors) {
             const types = x.dtype[0] === x.dtype[1] ? x.dtype[0] : `${x.dtype[0]} -> ${x.dtype[1]}`;
-            if (x.maxAbs === undefined) lines.push(`${x.name}: shape [${x.shape[0]}] vs [${x.shape[1]}]`);
+            const name = x.nameB ? `${x.name} ~ ${x.nameB}${x.permuted ? ` (Q/K rows permuted, ${x.permuted} heads)` : ""}` : x.name;
+            if (x.maxAbs === undefined) lines.push(`${name}: shape [${x.shape[0]}] vs [${x.shape[1]}]`);
             else if (x.maxAbs > tolerance || x.nanMismatch || x.dtype[0] !== x.dtype[1]) {
-              lines.push(`${x.name} (${types}): max-abs ${x.maxAbs.toPrecision(4)}, relative ${x.relative!.toPrecision(4)}, cosine ${x.cosine!.toFixed(6)}${x.nanMismatch ? `, ${x.nanMismatch} NaN mismatches` : ""}`);
+              lines.push(`${name} (${types}): max-abs ${x.maxAbs.toPrecision(4)}, relative ${x.relative!.toPrecision(4)}, cosine ${x.cosine!.toFixed(6)}${x.nanMismatch ? `, ${x.nanMismatch} NaN mismatches` : ""}`);
             }
           }
           for (const m of d.metadata) lines.push(`metadata ${m.key}: ${"a" in m ? JSON.stringify(m.a) : "(absent)"} -> ${"b" in m ? JSON.stringify(m.b) : "(absent)"}`);

@@ -6,6 +6,7 @@
 
 import { OmnimodelError } from "../errors.ts";
 import type { Model, Tensor } from "../model.ts";
+import { permutedValues } from "../llama-names.ts";
 
 /** ggml type names the writer can produce (`--type`). */
 export const GGUF_WRITE_TYPES = [
@@ -22,6 +23,9 @@ export interface GGUFPlannedTensor {
   quantize: boolean;
   byteLength: number;
   offset: number;
+  /** Heads whose rows are reordered as llama.cpp's Q/K permutation (0: none), rows of permuteRow values. */
+  permute: number;
+  permuteRow: number;
 }
 
 export interface GGUFPlan {
@@ -53,6 +57,12 @@ export interface GGUFEdits {
   /** split.no, split.count, split.tensors.count pairs to add. */
   split?: [number, number, number];
   alignment?: number;
+  /** Array pairs to set (a tokenizer's vocabulary). */
+  arrays?: { key: string; type: "STRING" | "FLOAT32" | "INT32" | "UINT32"; values: (string | number)[] }[];
+  /** Source tensor name -> written name. */
+  rename?: Record<string, string>;
+  /** Source tensor name -> head count: rows reordered as llama.cpp does for Q and K (ts/llama-names.ts). */
+  permute?: Record<string, number>;
 }
 
 const TYPE_IDS: Record<GGUFWriteType, number> = {
@@ -120,7 +130,7 @@ export async function* ggufChunks(model: Model, plan: GGUFPlan, onProgress?: (p:
     if (written < t.offset) { yield new Uint8Array(t.offset - written); written = t.offset; }
     let n = 0;
     if (!t.quantize) {
-      for await (const c of t.tensor.chunks({ dtype: t.tensor.dtype })) {
+      for await (const c of t.tensor.chunks()) { // as stored (a quantized type has no dtype code to ask for)
         const b = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
         n += b.byteLength;
         yield b;
@@ -137,7 +147,10 @@ export async function* ggufChunks(model: Model, plan: GGUFPlan, onProgress?: (p:
           if (rc !== 0) throw new OmnimodelError("BAD_ARGUMENT", `tensor "${t.name}": ${t.type} cannot be written (${rc === -2 ? "not a whole number of blocks" : "unsupported type"})`);
           return core.bytes(dst, rowBytes(count)).slice();
         };
-        for await (const c of t.tensor.chunks({ dtype: "F32" })) {
+        const f32 = t.tensor.chunks({ dtype: "F32" }) as AsyncIterable<Float32Array>;
+        const n0 = t.tensor.shape.reduce((a, b) => a * b, 1);
+        const values = t.permute ? permutedValues(f32, t.permute, n0 / t.permuteRow, t.permuteRow) : f32;
+        for await (const c of values) {
           let at = 0;
           while (at < c.length) {
             const take = Math.min(c.length - at, STAGE_ELEMENTS - fill);

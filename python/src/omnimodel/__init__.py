@@ -71,11 +71,25 @@ def scan(src, **kwargs) -> Dict[str, Any]:
         return {"format": m.format, "findings": m.findings, "highest": m.highest_severity}
 
 
-def convert(src, dest, dtype: str = "keep", on_progress=None, **kwargs) -> Dict[str, Any]:
-    """Writes the model as safetensors to dest (a path or a binary file object), streaming.
-    dtype: "keep", "F32", "F16" or "BF16"; threads=N as in open(). Returns {"tensors", "skipped", "bytes"}."""
+def convert(src, dest, dtype: Optional[str] = None, on_progress=None, *, to: Optional[str] = None, type: Optional[str] = None,
+            **kwargs) -> Dict[str, Any]:
+    """Writes the model to dest (a path or a binary file object), streaming, as safetensors or GGUF:
+    to="safetensors" or "gguf"; by default "gguf" when dest is a path ending in .gguf.
+    safetensors: dtype "keep" (default), "F32", "F16" or "BF16"; threads=N as in open().
+    GGUF: type = the ggml type of the matrices ("Q8_0", "Q4_K", ...; vectors stay F32), None keeps
+    every tensor's stored type; the same bytes as `omnimodel convert IN OUT.gguf --type T`.
+    Returns {"tensors", "skipped", "bytes"} (GGUF also "notes")."""
+    if to is None:
+        to = "gguf" if not hasattr(dest, "write") and os.fspath(dest).lower().endswith(".gguf") else "safetensors"
+    if to == "gguf":
+        return _convert_to_gguf(src, dest, dtype, type, on_progress, kwargs)
+    if to != "safetensors":
+        raise OmnimodelError("BAD_ARGUMENT", f'convert: cannot write "{to}" (safetensors or gguf)')
+    if type is not None:
+        raise OmnimodelError("BAD_ARGUMENT", "convert: type is for GGUF output; use dtype for safetensors")
     from ._convert import plan, write_safetensors
 
+    dtype = dtype or "keep"
     if dtype not in ("keep", "F32", "F16", "BF16"):
         raise OmnimodelError("BAD_ARGUMENT", f'dtype must be keep, F32, F16 or BF16, not "{dtype}"')
     with open(src, **kwargs) as m:
@@ -84,6 +98,33 @@ def convert(src, dest, dtype: str = "keep", on_progress=None, **kwargs) -> Dict[
         planned = plan(m, dtype)  # before the file is created: a refusal leaves no empty file behind
         with builtins_open(os.fspath(dest), "wb") as f:
             return write_safetensors(m, f, dtype, on_progress, planned)
+
+
+def _convert_to_gguf(src, dest, dtype, type, on_progress, kwargs) -> Dict[str, Any]:
+    from ._convert_gguf import check_type, plan_gguf, write_gguf
+
+    if dtype is not None:
+        raise OmnimodelError("BAD_ARGUMENT", "convert: dtype is for safetensors output; use type for GGUF")
+    from ._hf_llama import llama_edits_for
+
+    check_type(type)  # before the source is opened
+    with open(src, **kwargs) as m:
+        # a HF llama model (config.json beside it) gets llama.cpp's names, Q/K order and metadata
+        edits = llama_edits_for(src, m, type) if isinstance(src, (str, os.PathLike)) and not str(src).startswith(("http://", "https://")) else None
+        planned = plan_gguf(m, type, edits)
+        if hasattr(dest, "write"):
+            return write_gguf(m, dest, type, on_progress, planned)
+        path = os.fspath(dest)
+        partial = path + ".partial"  # renamed into place only when every byte was written, as the CLI does
+        try:
+            with builtins_open(partial, "wb") as f:
+                r = write_gguf(m, f, type, on_progress, planned)
+            os.replace(partial, path)
+        except BaseException:
+            if os.path.exists(partial):
+                os.remove(partial)
+            raise
+        return r
 
 
 import builtins as _builtins  # noqa: E402  (open() above shadows the builtin)

@@ -19,7 +19,8 @@ FUNCTIONS = [
     "job_source_found", "job_source_failed", "job_output_ptr", "job_output_length",
     "job_output_offset", "job_result", "job_result_length", "job_error_code", "job_error_offset",
     "job_error_message", "job_error_message_length", "job_close", "choose_entry", "dtype_code",
-    "convert_plan", "strings_open", "metadata_array", "child_open",
+    "convert_plan", "strings_open", "metadata_array", "child_open", "gguf_plan", "quantize_rows",
+    "dtype_byte_length",
 ]
 
 IS_PYODIDE = sys.platform == "emscripten"

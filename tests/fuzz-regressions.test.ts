@@ -2,7 +2,11 @@
 // tests/fixtures/fuzz-regressions/generate.mjs from committed fixtures): each must end in a value,
 // a typed error or a finding, never a trap, an untyped exception or a runaway allocation.
 import { describe, expect, it } from "vitest";
-import { sdk } from "./helpers/core";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FIXTURES, sdk } from "./helpers/core";
+// @ts-expect-error: a plain .mjs module without types
+import { exercise } from "../scripts/fuzz/exercise.mjs";
 // @ts-expect-error: a plain .mjs generator without types
 import { fillValueWrap, npyZip, torchserveEscape, zerosBomb } from "./fixtures/fuzz-regressions/generate.mjs";
 
@@ -26,6 +30,17 @@ describe("fuzz regressions", () => {
     } finally {
       await m.close();
     }
+  });
+
+  it("HDF5 3-element chunks under a dataset of 2^46 elements: what the fuzzer does with an input ends in ok or typed", async () => {
+    // The fuzz timeout (a flipped bit in a dataspace of pyfive's fletcher32 file): chunks() made
+    // one 3-byte window per chunk, so streaming the first 32 MiB took eleven million windows.
+    // windows.h5 is the same shape written by h5py (tests/fixtures/hdf5/generate_windows.py).
+    const s = await sdk();
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, "hdf5", "windows.h5")));
+    const r = await exercise(s, bytes, "windows.h5", undefined, 256 * 1024 * 1024);
+    expect(r.format).toBe("hdf5");
+    expect(["ok", "typed"]).toContain(r.outcome);
   });
 
   it("a TorchServe MANIFEST serializedFile of ../../etc/passwd is a path escape, not a missing file", async () => {

@@ -118,6 +118,8 @@ export class ReadJob extends Job {
       return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" is " + dtypeName(p.storage) + ", which cannot be converted to " + dtypeName(this.outType), 0);
     }
     if (this.unitBytes == 0) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" has a type with no known byte size", 0);
+    // A declared size that fits as stored can wrap once widened (I8 to F32 is 4x).
+    if (this.outputWraps()) return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\" would need more than 2^64 bytes as " + dtypeName(this.outType), 0);
     if (this.total % this.unitBytes != 0 && !this.passthrough) {
       return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\" holds " + this.total.toString() + " bytes, not a whole number of " + dtypeName(p.storage) + " units", 0);
     }
@@ -166,8 +168,15 @@ export class ReadJob extends Job {
     return 0;
   }
 
-  // Total output bytes this read will produce.
+  private outputWraps(): bool {
+    const per = this.dequant && this.plan.elements > 0 ? this.outUnitBytes / this.unitElems : this.outUnitBytes;
+    const n = this.dequant && this.plan.elements > 0 ? this.plan.elements : this.total / this.unitBytes;
+    return per != 0 && n > u64.MAX_VALUE / per;
+  }
+
+  // Total output bytes this read will produce (u64.MAX_VALUE when that does not fit).
   outputLength(): u64 {
+    if (this.unitBytes != 0 && this.outputWraps()) return u64.MAX_VALUE;
     if (this.unitBytes == 0) return 0; // a type with no known size: check() reports it
     if (this.dequant && this.plan.elements > 0) return this.plan.elements * (this.outUnitBytes / this.unitElems);
     return (this.total / this.unitBytes) * this.outUnitBytes;

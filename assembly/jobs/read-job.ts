@@ -6,7 +6,7 @@
 // gathered whole to transpose (capped).
 
 import { dtypeBits, dtypeBlockElements, dtypeByteLength, dtypeName, isGGML, shapeElements, DT_KEEP } from "../core/dtype";
-import { E_BAD_ARGUMENT, E_DECOMPRESS, E_IO, E_LIMIT, E_UNREADABLE, E_CORRUPT } from "../core/errors";
+import { E_BAD_ARGUMENT, E_DECOMPRESS, E_IO, E_LIMIT, E_UNREADABLE, E_CORRUPT, E_UNKNOWN_FORMAT } from "../core/errors";
 import { ChunkGrid, CODEC_NONE, LAYOUT_FORTRAN, Plan, Segment, SOURCE_INLINE, Tensor } from "../core/model";
 import { Inflater } from "../containers/inflate";
 import { codecToInflate } from "../containers/prefix";
@@ -34,7 +34,15 @@ export const GRID_WINDOW_MAX: u64 = 64 * 1024 * 1024;
 const GRID_SLAB_CAP: u64 = 512 * 1024 * 1024;
 const GRID_CHUNK_CAP: u64 = 256 * 1024 * 1024;
 
+// A check of a read's first output bytes (archive members not sniffed at index time are
+// detected from their first decoded window, so a bomb is refused after one window).
+export class HeadCheck {
+  // An error message when the bytes must not be read further; null to go on.
+  check(p: usize, n: usize): string | null { return null; }
+}
+
 export class ReadJob extends Job {
+  headCheck: HeadCheck | null = null;
   plan: Plan;
   tensor: Tensor;
   outType: i32;
@@ -545,6 +553,12 @@ export class ReadJob extends Job {
       }
     } else {
       this.outPtr = src;
+    }
+    const hc = this.headCheck;
+    if (hc !== null && this.produced == 0) {
+      this.headCheck = null;
+      const err = hc.check(this.outPtr, <usize>(outBytes < 4096 ? outBytes : 4096));
+      if (err !== null) return this.setError(E_UNKNOWN_FORMAT, err, 0);
     }
     this.outLen = <usize>outBytes;
     this.outOffset = this.produced;

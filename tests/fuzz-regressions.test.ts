@@ -8,7 +8,7 @@ import { FIXTURES, sdk } from "./helpers/core";
 // @ts-expect-error: a plain .mjs module without types
 import { exercise } from "../scripts/fuzz/exercise.mjs";
 // @ts-expect-error: a plain .mjs generator without types
-import { fillValueWrap, npyZip, torchserveEscape, widenedWrap, zerosBomb } from "./fixtures/fuzz-regressions/generate.mjs";
+import { fillValueWrap, npyZip, tarPaxTruncated, torchserveEscape, widenedWrap, zerosBomb } from "./fixtures/fuzz-regressions/generate.mjs";
 
 async function settle(p: Promise<unknown>): Promise<any> {
   try {
@@ -65,6 +65,14 @@ describe("fuzz regressions", () => {
     } finally {
       await m.close();
     }
+  });
+
+  it("a tar.gz that ends inside a pax extended header is TRUNCATED, not a trap", async () => {
+    const { open, OmnimodelError } = await sdk();
+    const r = await settle(open(tarPaxTruncated(), { name: "cut.tar.gz" }));
+    expect(r.error).toBeInstanceOf(OmnimodelError);
+    expect(r.error.code).toBe("TRUNCATED");
+    expect(r.error.message).toMatch(/ends inside an extended header/);
   });
 
   it("a TorchServe MANIFEST serializedFile of ../../etc/passwd is a path escape, not a missing file", async () => {

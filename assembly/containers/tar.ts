@@ -94,7 +94,12 @@ export class TarWalker {
   // The stream ended: fine after the end marker or between members.
   finish(): bool {
     if (this.error.length) return false;
-    if (this.dataLeft > 0 || this.headerFill > 0) return this.fail(E_TRUNCATED, "tar: the archive ends inside " + (this.dataLeft > 0 ? "member \"" + this.current!.name + "\"" : "a header"));
+    if (this.dataLeft > 0 || this.headerFill > 0) {
+      // While an extended header's (pax, GNU long name) data is read there is no current member.
+      const cur = this.current;
+      const what = this.dataLeft == 0 ? "a header" : cur !== null ? "member \"" + cur.name + "\"" : "an extended header";
+      return this.fail(E_TRUNCATED, "tar: the archive ends inside " + what);
+    }
     return true;
   }
 

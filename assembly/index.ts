@@ -16,6 +16,7 @@ import { npyHeader } from "./writers/npy-header";
 import { Job, S_ERROR } from "./jobs/job";
 import { IndexJob } from "./jobs/index-job";
 import { ReadJob } from "./jobs/read-job";
+import { ChildSniff } from "./formats/archive/children";
 import { StringsJob } from "./jobs/strings-job";
 import { ArrayJob, findMetadataArray } from "./jobs/array-job";
 import { JArr, JKind, JObj, JsonParser } from "./util/json";
@@ -131,6 +132,8 @@ export function child_open(indexHandle: i32, child: i32): i32 {
   const shape = new Array<u64>();
   shape.push(c.size);
   const rj = new ReadJob(new Tensor(c.name, DT_U8, shape, c.size), plan, DT_KEEP);
+  // Not sniffed at index time (past the sniffing budget): sniffed from the first window.
+  if (c.sniffDeferred && c.codec != CODEC_NONE) rj.headCheck = new ChildSniff(c.name, c.size);
   rj.check();
   return addJob(rj);
 }

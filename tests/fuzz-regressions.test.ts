@@ -2,9 +2,13 @@
 // tests/fixtures/fuzz-regressions/generate.mjs from committed fixtures): each must end in a value,
 // a typed error or a finding, never a trap, an untyped exception or a runaway allocation.
 import { describe, expect, it } from "vitest";
-import { sdk } from "./helpers/core";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FIXTURES, sdk } from "./helpers/core";
+// @ts-expect-error: a plain .mjs module without types
+import { exercise } from "../scripts/fuzz/exercise.mjs";
 // @ts-expect-error: a plain .mjs generator without types
-import { fillValueWrap, npyZip, torchserveEscape, zerosBomb } from "./fixtures/fuzz-regressions/generate.mjs";
+import { fillValueWrap, npyZip, tarPaxTruncated, torchserveEscape, widenedWrap, zerosBomb } from "./fixtures/fuzz-regressions/generate.mjs";
 
 async function settle(p: Promise<unknown>): Promise<any> {
   try {
@@ -26,6 +30,49 @@ describe("fuzz regressions", () => {
     } finally {
       await m.close();
     }
+  });
+
+  it("HDF5 3-element chunks under a dataset of 2^46 elements: what the fuzzer does with an input ends in ok or typed", async () => {
+    // The fuzz timeout (a flipped bit in a dataspace of pyfive's fletcher32 file): chunks() made
+    // one 3-byte window per chunk, so streaming the first 32 MiB took eleven million windows.
+    // windows.h5 is the same shape written by h5py (tests/fixtures/hdf5/generate_windows.py).
+    const s = await sdk();
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, "hdf5", "windows.h5")));
+    const r = await exercise(s, bytes, "windows.h5", undefined, 256 * 1024 * 1024);
+    expect(r.format).toBe("hdf5");
+    expect(["ok", "typed"]).toContain(r.outcome);
+  });
+
+  it("an HDF5 int8 dataset of 2^63 + 3 elements: its F32 size does not wrap, read() is TOO_LARGE, chunks() streams", async () => {
+    const { open, OmnimodelError } = await sdk();
+    const m = await open(widenedWrap(), { name: "wrap.h5" });
+    try {
+      const t = m.tensor("tiny_chunks")!;
+      expect(t.shape).toEqual([2 ** 63 + 3]);
+      expect(t.outputByteLength({ dtype: "F32" })).toBeGreaterThanOrEqual(2 ** 64); // saturated, not 12
+      const r = await settle(t.read({ dtype: "F32" }));
+      expect(r.error).toBeInstanceOf(OmnimodelError);
+      expect(r.error.code).toBe("TOO_LARGE");
+      // The core itself refuses a read whose widened size does not fit in 64 bits.
+      const c = await settle((async () => { for await (const w of t.chunks({ dtype: "F32" })) return w; })());
+      expect(c.error).toBeInstanceOf(OmnimodelError);
+      expect(c.error.code).toBe("LIMIT");
+      // As stored it fits: the first window holds h5py's first values.
+      for await (const w of t.chunks()) {
+        expect(Array.from(w.subarray(0, 4))).toEqual([1, 2, 3, 0]);
+        break;
+      }
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("a tar.gz that ends inside a pax extended header is TRUNCATED, not a trap", async () => {
+    const { open, OmnimodelError } = await sdk();
+    const r = await settle(open(tarPaxTruncated(), { name: "cut.tar.gz" }));
+    expect(r.error).toBeInstanceOf(OmnimodelError);
+    expect(r.error.code).toBe("TRUNCATED");
+    expect(r.error.message).toMatch(/ends inside an extended header/);
   });
 
   it("a TorchServe MANIFEST serializedFile of ../../etc/passwd is a path escape, not a missing file", async () => {

@@ -145,7 +145,9 @@ describe("hdf5 specifics", () => {
         h.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
         pieces++;
       }
-      expect(pieces).toBeGreaterThan(1);
+      // Its chunks are small: they are gathered into one window, not one window per chunk
+      // (tests/hdf5-windows.test.ts has the datasets that need several).
+      expect(pieces).toBe(1);
       expect(h.digest("hex")).toBe(expected["latest.h5"].datasets["index/extensible_array_long"].sha256);
     } finally {
       await m.close();

@@ -184,7 +184,8 @@ export class Tensor implements TensorInfo {
 
   /**
    * The values in order, as typed-array chunks of bounded size, for tensors too large for one
-   * array. Memory stays bounded by the core's window (about 4 MiB of input per chunk).
+   * array. Memory stays bounded by the core's window (about 4 MiB of input per chunk; for
+   * chunked HDF5 datasets 4 to 64 MiB of whole elements, or one element when it is larger).
    */
   chunks<D extends ReadDtype>(options: ReadOptions & { dtype: D }): AsyncGenerator<ArrayForDtype<D>>;
   chunks(options?: ReadOptions): AsyncGenerator<TypedArray>;

@@ -13,6 +13,8 @@ export class Prefix {
   ptr: usize = 0; // decoded bytes (owned by the job's memo; valid for the job's life)
   len: usize = 0; // may be less than asked when the stream is shorter
   error: string = ""; // with soft decoding: why the stream could not be decoded (status stays ST_DONE)
+  consumed: u64 = 0; // compressed bytes fed to decode it (0 when it came from the memo)
+  owned: bool = false; // decoded with keep = false: the caller frees ptr
 }
 
 class PrefixMemo {
@@ -26,7 +28,11 @@ export function codecToInflate(codec: i32): i32 {
 // Decodes up to `want` bytes from the start of the coded range [offset, offset+length) of src.
 // With `soft`, a corrupt stream is reported in `error` instead of failing the job (a member that
 // cannot be decoded is one unreadable part of an archive, not an unreadable archive).
-export function decodePrefix(ctx: Context, src: i32, offset: u64, length: u64, codec: i32, want: u64, soft: bool = false): Prefix {
+// With keep = false the result is not memoised (the caller frees it when `owned`): for callers
+// that keep only a verdict about the bytes, such as sniffing every member of a large archive.
+// `maxInput` bounds the compressed bytes fed (a stream of empty stored blocks yields nothing for
+// as long as it likes); the result is then shorter than asked.
+export function decodePrefix(ctx: Context, src: i32, offset: u64, length: u64, codec: i32, want: u64, soft: bool = false, keep: bool = true, maxInput: u64 = u64.MAX_VALUE): Prefix {
   const r = new Prefix();
   if (codec == CODEC_NONE) {
     const n = want < length ? want : length;
@@ -51,7 +57,7 @@ export function decodePrefix(ctx: Context, src: i32, offset: u64, length: u64, c
   let pos: u64 = 0;
   while (<u64>produced < want) {
     if (inf.needsInput) {
-      if (pos >= length) break;
+      if (pos >= length || pos >= maxInput) break;
       const n = length - pos < CHUNK ? length - pos : CHUNK;
       const p = ctx.viewOf(src, offset + pos, n);
       if (!p) {
@@ -78,9 +84,11 @@ export function decodePrefix(ctx: Context, src: i32, offset: u64, length: u64, c
     if (got == 0 && !inf.needsInput) break;
   }
   inf.dispose();
-  ctx.memo.set(key, new PrefixMemo(out, produced));
+  if (keep) ctx.memo.set(key, new PrefixMemo(out, produced));
+  else r.owned = true;
   r.ptr = out;
   r.len = produced;
+  r.consumed = pos;
   return r;
 }
 

@@ -189,6 +189,9 @@ export class Child {
   // at index time): then a null format means no reader knows it, and child_open refuses it
   // without decompressing the whole member (a zip bomb's members are gigabytes of nothing).
   sniffed: bool = false;
+  // Not sniffed because the index's sniffing budget was spent: child_open sniffs its first
+  // decoded window instead.
+  sniffDeferred: bool = false;
 }
 
 export class Index {

@@ -8,6 +8,7 @@ import { E_LIMIT, E_UNKNOWN_FORMAT } from "../core/errors";
 import { Index, SEV_LOW } from "../core/model";
 import { detect, formatById } from "../formats/registry";
 import { FormatModule, Sniff, SNIFF_BYTES } from "../formats/format";
+import { unsniffedFinding } from "../formats/archive/children";
 import { NEED_BYTES, NEED_SOURCE, Reader } from "../io/reader";
 import { Job, S_DONE, S_ERROR, S_NEED_BYTES, S_NEED_SOURCE } from "./job";
 import { extensionFindings } from "../formats/extensions";
@@ -58,6 +59,7 @@ export class IndexJob extends Job {
     if (r.pending() || st == ST_PENDING) return this.ask();
     if (st == ST_FAILED || ctx.errorCode != 0) return this.setError(ctx.errorCode, ctx.errorMessage, ctx.errorOffset);
     extensionFindings(ctx);
+    unsniffedFinding(ctx);
     this.finished = true;
     this.result.clear();
     ctx.index.toJson(this.result);

@@ -6,7 +6,7 @@
 // gathered whole to transpose (capped).
 
 import { dtypeBits, dtypeBlockElements, dtypeByteLength, dtypeName, isGGML, shapeElements, DT_KEEP } from "../core/dtype";
-import { E_BAD_ARGUMENT, E_DECOMPRESS, E_IO, E_LIMIT, E_UNREADABLE, E_CORRUPT } from "../core/errors";
+import { E_BAD_ARGUMENT, E_DECOMPRESS, E_IO, E_LIMIT, E_UNREADABLE, E_CORRUPT, E_UNKNOWN_FORMAT } from "../core/errors";
 import { ChunkGrid, CODEC_NONE, LAYOUT_FORTRAN, Plan, Segment, SOURCE_INLINE, Tensor } from "../core/model";
 import { Inflater } from "../containers/inflate";
 import { codecToInflate } from "../containers/prefix";
@@ -24,11 +24,25 @@ const WINDOW: u64 = 4 * 1024 * 1024;
 const GATHER_CAP: u64 = 1024 * 1024 * 1024;
 const COMPRESSED_CHUNK: u64 = 1024 * 1024;
 const WHOLE_CAP: u64 = 1024 * 1024 * 1024;
-// Chunked arrays are produced one slab (one row of chunks along axis 0) at a time.
+// Chunked arrays are produced in windows of whole elements in C order: about one slab (one row
+// of chunks along axis 0), but never less than GRID_WINDOW_MIN (tiny chunks would otherwise make
+// a window per chunk, billions of them for a huge sparse dataset) and never more than
+// GRID_WINDOW_MAX (a larger slab is cut, and the chunks a cut crosses are decoded once per
+// window). A slab over GRID_SLAB_CAP would be decoded too many times over and is refused.
+export const GRID_WINDOW_MIN: u64 = 4 * 1024 * 1024;
+export const GRID_WINDOW_MAX: u64 = 64 * 1024 * 1024;
 const GRID_SLAB_CAP: u64 = 512 * 1024 * 1024;
 const GRID_CHUNK_CAP: u64 = 256 * 1024 * 1024;
 
+// A check of a read's first output bytes (archive members not sniffed at index time are
+// detected from their first decoded window, so a bomb is refused after one window).
+export class HeadCheck {
+  // An error message when the bytes must not be read further; null to go on.
+  check(p: usize, n: usize): string | null { return null; }
+}
+
 export class ReadJob extends Job {
+  headCheck: HeadCheck | null = null;
   plan: Plan;
   tensor: Tensor;
   outType: i32;
@@ -60,10 +74,15 @@ export class ReadJob extends Job {
   private wholeFed: bool = false;
   private feeding: i32 = 0; // 1 = feed goes to staging, 2 = feed goes to cbuf
   private total: u64; // content bytes of the whole tensor
-  // Chunked (grid) plans: current slab, next chunk, buffers for one stored and one decoded chunk.
-  private slab: u64 = 0;
-  private slabOpen: bool = false;
+  // Chunked (grid) plans: the window [wstart, wstart + welems) in elements, the first chunk that
+  // may reach it, the next chunk to place, the chunk whose bytes the buffers hold, and buffers
+  // for one stored and one decoded chunk.
+  private wstart: u64 = 0;
+  private welems: u64 = 1;
+  private wopen: bool = false;
+  private glo: i32 = 0;
   private gchunk: i32 = 0;
+  private gheld: i32 = -1;
   private gin: usize = 0;
   private ginCap: u64 = 0;
   private gchunkBuf: usize = 0;
@@ -107,6 +126,8 @@ export class ReadJob extends Job {
       return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" is " + dtypeName(p.storage) + ", which cannot be converted to " + dtypeName(this.outType), 0);
     }
     if (this.unitBytes == 0) return this.setError(E_UNREADABLE, "tensor \"" + this.tensor.name + "\" has a type with no known byte size", 0);
+    // A declared size that fits as stored can wrap once widened (I8 to F32 is 4x).
+    if (this.outputWraps()) return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\" would need more than 2^64 bytes as " + dtypeName(this.outType), 0);
     if (this.total % this.unitBytes != 0 && !this.passthrough) {
       return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\" holds " + this.total.toString() + " bytes, not a whole number of " + dtypeName(p.storage) + " units", 0);
     }
@@ -120,17 +141,28 @@ export class ReadJob extends Job {
     if (!this.gather && this.total > 0 && this.total < cap && this.total % this.unitBytes == 0) cap = this.total;
     const grid = p.grid;
     if (grid !== null) {
-      cap = gridSlabBytes(grid, 0);
-      let cb = grid.elemBytes;
-      for (let d = 0; d < grid.chunk.length; d++) cb *= grid.chunk[d];
-      if (cap > GRID_SLAB_CAP || cb > GRID_CHUNK_CAP) {
-        return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\" has chunks too large to decode in memory", 0);
-      }
       if (grid.elemBytes == 0 || grid.elemBytes % this.unitBytes != 0) {
         return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": chunk elements are not whole " + dtypeName(p.storage) + " units", 0);
       }
-      this.gchunkBytes = cb;
-      this.gchunkBuf = heap.alloc(<usize>cb + 16);
+      // Without stored chunks (all fill value) only the element size matters.
+      const stored = grid.segments.length > 0;
+      let cb = grid.elemBytes;
+      for (let d = 0; d < grid.chunk.length && cb <= GRID_CHUNK_CAP; d++) cb = mulCapped(cb, grid.chunk[d]);
+      if (grid.elemBytes > GRID_CHUNK_CAP || (stored && (gridSlabBytes(grid, 0) > GRID_SLAB_CAP || cb > GRID_CHUNK_CAP))) {
+        return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\" has chunks too large to decode in memory", 0);
+      }
+      const slab = gridSlabBytes(grid, 0);
+      let w = slab < GRID_WINDOW_MIN ? GRID_WINDOW_MIN : slab > GRID_WINDOW_MAX ? GRID_WINDOW_MAX : slab;
+      let we = w / grid.elemBytes;
+      if (we == 0) we = 1;
+      const n = gridElements(grid);
+      if (we > n) we = n > 0 ? n : 1;
+      this.welems = we;
+      cap = we * grid.elemBytes;
+      if (stored) {
+        this.gchunkBytes = cb;
+        this.gchunkBuf = heap.alloc(<usize>cb + 16);
+      }
     }
     if (cap == 0) cap = this.unitBytes;
     this.stagingCap = cap;
@@ -144,8 +176,15 @@ export class ReadJob extends Job {
     return 0;
   }
 
-  // Total output bytes this read will produce.
+  private outputWraps(): bool {
+    const per = this.dequant && this.plan.elements > 0 ? this.outUnitBytes / this.unitElems : this.outUnitBytes;
+    const n = this.dequant && this.plan.elements > 0 ? this.plan.elements : this.total / this.unitBytes;
+    return per != 0 && n > u64.MAX_VALUE / per;
+  }
+
+  // Total output bytes this read will produce (u64.MAX_VALUE when that does not fit).
   outputLength(): u64 {
+    if (this.unitBytes != 0 && this.outputWraps()) return u64.MAX_VALUE;
     if (this.unitBytes == 0) return 0; // a type with no known size: check() reports it
     if (this.dequant && this.plan.elements > 0) return this.plan.elements * (this.outUnitBytes / this.unitElems);
     return (this.total / this.unitBytes) * this.outUnitBytes;
@@ -176,7 +215,7 @@ export class ReadJob extends Job {
         const left = content - this.segPos;
         const room = this.stagingCap - this.stagingLen;
         const n = left < room ? left : room;
-        if (bytes === null || s.offset + this.segPos + n > <u64>bytes.length) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": its decoded bytes are missing", 0);
+        if (bytes === null || s.offset > <u64>bytes.length || this.segPos + n > <u64>bytes.length - s.offset) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": its decoded bytes are missing", 0);
         memory.copy(this.staging + <usize>this.stagingLen, bytes.dataStart + <usize>(s.offset + this.segPos), <usize>n);
         this.stagingLen += n;
         this.segPos += n;
@@ -217,55 +256,69 @@ export class ReadJob extends Job {
     }
   }
 
-  // Chunked plans: fill a slab with the fill value, decode and place each of its chunks, emit it.
+  // Chunked plans: fill a window with the fill value, decode and place the part of each chunk
+  // that falls inside it, emit it. Chunks are sorted by origin, so the chunks that reach a window
+  // are a run starting at the first one whose rows end after the window's first row.
   private runGrid(g: ChunkGrid): i32 {
-    const slabs = gridSlabCount(g);
+    const n = gridElements(g);
+    const rank = g.shape.length;
+    const rowElems = gridRowElements(g);
+    const nseg = g.segments.length;
     while (true) {
-      if (this.slab >= slabs) {
+      if (this.wstart >= n) {
         this.status = S_DONE;
         return S_DONE;
       }
-      const rows: u64 = g.shape.length ? g.chunk[0] : 1;
-      const slabStart = this.slab * rows;
-      const slabBytes = gridSlabBytes(g, this.slab);
-      if (!this.slabOpen) {
-        fillPattern(this.staging, slabBytes, g.fill);
-        this.slabOpen = true;
-      }
-      const rank = g.shape.length;
-      if (this.gchunk < g.segments.length && (rank == 0 || g.origins[this.gchunk * rank] < slabStart + rows)) {
-        if (this.feeding != 3) {
-          const seg = g.segments[this.gchunk];
-          if (seg.length > GRID_CHUNK_CAP) return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\": a stored chunk is larger than " + GRID_CHUNK_CAP.toString() + " bytes", seg.offset);
-          if (rank > 0 && g.origins[this.gchunk * rank] < slabStart) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": chunks are out of order", seg.offset);
-          this.needSource = seg.source;
-          this.needOffset = seg.offset;
-          this.needLength = seg.length;
-          this.feeding = 3;
-          this.status = S_NEED_BYTES;
-          if (seg.length == 0) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": a chunk has no stored bytes", seg.offset);
-          return S_NEED_BYTES;
+      const left = n - this.wstart;
+      const wend = this.wstart + (left < this.welems ? left : this.welems);
+      const rowEnd = rank == 0 ? 1 : (wend - 1) / rowElems + 1;
+      if (!this.wopen) {
+        fillPattern(this.staging, (wend - this.wstart) * g.elemBytes, g.fill);
+        this.wopen = true;
+        if (rank > 0) {
+          const rowStart = this.wstart / rowElems;
+          // origin + chunk <= rowStart, written so that it cannot wrap
+          while (this.glo < nseg && rowStart >= g.chunk[0] && g.origins[this.glo * rank] <= rowStart - g.chunk[0]) this.glo++;
         }
-        this.feeding = 0;
-        const seg = g.segments[this.gchunk];
-        const dec = g.decoder;
-        let src = this.gin;
-        if (dec !== null) {
-          if (dec.decode(this.gin, <usize>seg.length, this.gchunkBuf, <usize>this.gchunkBytes, g.masks[this.gchunk]) != 0) {
-            return this.setError(dec.errorCode ? dec.errorCode : E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": " + dec.error, seg.offset);
+        this.gchunk = this.glo;
+      }
+      while (this.gchunk < nseg && (rank == 0 || g.origins[this.gchunk * rank] < rowEnd)) {
+        const k = this.gchunk;
+        const seg = g.segments[k];
+        if (rank > 0 && k > 0 && g.origins[k * rank] < g.origins[(k - 1) * rank]) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": chunks are out of order", seg.offset);
+        if (!chunkTouches(g, k, this.wstart, wend)) {
+          this.gchunk++;
+          continue;
+        }
+        if (this.gheld != k) {
+          if (this.feeding != 3) {
+            if (seg.length > GRID_CHUNK_CAP) return this.setError(E_LIMIT, "tensor \"" + this.tensor.name + "\": a stored chunk is larger than " + GRID_CHUNK_CAP.toString() + " bytes", seg.offset);
+            if (seg.length == 0) return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": a chunk has no stored bytes", seg.offset);
+            this.gheld = -1;
+            this.needSource = seg.source;
+            this.needOffset = seg.offset;
+            this.needLength = seg.length;
+            this.feeding = 3;
+            this.status = S_NEED_BYTES;
+            return S_NEED_BYTES;
           }
-          src = this.gchunkBuf;
-        } else if (seg.length < this.gchunkBytes) {
-          return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": a chunk holds " + seg.length.toString() + " bytes, not " + this.gchunkBytes.toString(), seg.offset);
+          this.feeding = 0;
+          const dec = g.decoder;
+          if (dec !== null) {
+            if (dec.decode(this.gin, <usize>seg.length, this.gchunkBuf, <usize>this.gchunkBytes, g.masks[k]) != 0) {
+              return this.setError(dec.errorCode ? dec.errorCode : E_DECOMPRESS, "tensor \"" + this.tensor.name + "\": " + dec.error, seg.offset);
+            }
+          } else if (seg.length < this.gchunkBytes) {
+            return this.setError(E_CORRUPT, "tensor \"" + this.tensor.name + "\": a chunk holds " + seg.length.toString() + " bytes, not " + this.gchunkBytes.toString(), seg.offset);
+          }
+          this.gheld = k;
         }
-        placeChunk(g, this.gchunk, src, this.staging, slabStart);
+        placeChunk(g, k, g.decoder !== null ? this.gchunkBuf : this.gin, this.staging, this.wstart, wend);
         this.gchunk++;
-        continue;
       }
-      this.stagingLen = slabBytes;
-      this.slab++;
-      this.slabOpen = false;
-      if (slabBytes == 0) continue;
+      this.stagingLen = (wend - this.wstart) * g.elemBytes;
+      this.wstart = wend;
+      this.wopen = false;
       return this.emit();
     }
   }
@@ -501,6 +554,12 @@ export class ReadJob extends Job {
     } else {
       this.outPtr = src;
     }
+    const hc = this.headCheck;
+    if (hc !== null && this.produced == 0) {
+      this.headCheck = null;
+      const err = hc.check(this.outPtr, <usize>(outBytes < 4096 ? outBytes : 4096));
+      if (err !== null) return this.setError(E_UNKNOWN_FORMAT, err, 0);
+    }
     this.outLen = <usize>outBytes;
     this.outOffset = this.produced;
     this.produced += outBytes;
@@ -533,11 +592,20 @@ export class ReadJob extends Job {
   }
 }
 
-function gridSlabCount(g: ChunkGrid): u64 {
-  if (g.shape.length == 0) return 1;
-  const c = g.chunk[0];
-  if (c == 0) return 0;
-  return (g.shape[0] + c - 1) / c;
+function gridElements(g: ChunkGrid): u64 {
+  return shapeElements(g.shape);
+}
+
+// Elements of one row: all axes but the first.
+function gridRowElements(g: ChunkGrid): u64 {
+  let r: u64 = 1;
+  for (let d = 1; d < g.shape.length; d++) r *= g.shape[d];
+  return r;
+}
+
+function mulCapped(a: u64, b: u64): u64 {
+  if (b != 0 && a > u64.MAX_VALUE / b) return u64.MAX_VALUE;
+  return a * b;
 }
 
 // Bytes of slab `i`: rows [i*c0, min((i+1)*c0, d0)) times the bytes of one row.
@@ -575,13 +643,37 @@ function fillPattern(dst: usize, len: u64, fill: u8[] | null): void {
   }
 }
 
-// Copies the part of chunk `k` (C order over the chunk's shape) that lies inside the array into
-// the slab that starts at row `slabStart`.
-function placeChunk(g: ChunkGrid, k: i32, src: usize, slab: usize, slabStart: u64): void {
+// C-order element index of position `o + idx` (idx inside chunk k) in the array.
+function flatOf(g: ChunkGrid, k: i32, last: bool): u64 {
+  const rank = g.shape.length;
+  let f: u64 = 0;
+  for (let d = 0; d < rank; d++) {
+    const o = g.origins[k * rank + d];
+    let i = o;
+    if (last) {
+      const left = g.shape[d] - o;
+      i = o + (left < g.chunk[d] ? left : g.chunk[d]) - 1;
+    }
+    f = f * g.shape[d] + i;
+  }
+  return f;
+}
+
+// Whether chunk k's elements (between its first and last in C order) reach [w0, w1).
+function chunkTouches(g: ChunkGrid, k: i32, w0: u64, w1: u64): bool {
+  if (g.shape.length == 0) return true;
+  const rank = g.shape.length;
+  for (let d = 0; d < rank; d++) if (g.origins[k * rank + d] >= g.shape[d]) return false;
+  return flatOf(g, k, false) < w1 && flatOf(g, k, true) >= w0;
+}
+
+// Copies the part of chunk `k` (C order over the chunk's shape) that lies inside the array and
+// inside the window of elements [w0, w1) into the window buffer.
+function placeChunk(g: ChunkGrid, k: i32, src: usize, win: usize, w0: u64, w1: u64): void {
   const rank = g.shape.length;
   const eb = g.elemBytes;
   if (rank == 0) {
-    memory.copy(slab, src, <usize>eb);
+    memory.copy(win, src, <usize>eb);
     return;
   }
   const o = new Array<u64>(rank);
@@ -592,29 +684,40 @@ function placeChunk(g: ChunkGrid, k: i32, src: usize, slab: usize, slabStart: u6
     ext[d] = left < g.chunk[d] ? left : g.chunk[d];
     if (ext[d] == 0) return;
   }
-  // Strides in bytes: in the chunk and in the slab (rows relative to slabStart).
+  // Strides in elements: in the chunk and in the array.
   const cs = new Array<u64>(rank);
-  const ss = new Array<u64>(rank);
-  let ca = eb;
-  let sa = eb;
+  const as = new Array<u64>(rank);
+  let ca: u64 = 1;
+  let aa: u64 = 1;
   for (let d = rank - 1; d >= 0; d--) {
     cs[d] = ca;
-    ss[d] = sa;
+    as[d] = aa;
     ca *= g.chunk[d];
-    sa *= g.shape[d];
+    aa *= g.shape[d];
   }
-  const run = ext[rank - 1] * eb;
+  const run = ext[rank - 1];
   const idx = new Array<u64>(rank);
   for (let d = 0; d < rank; d++) idx[d] = 0;
+  // Rows of the chunk before the window's first row hold nothing for it.
+  const row0 = w0 / as[0];
+  if (rank > 1 && row0 > o[0]) {
+    if (row0 - o[0] >= ext[0]) return;
+    idx[0] = row0 - o[0];
+  }
   while (true) {
     let so: u64 = 0;
-    let doff: u64 = (o[0] - slabStart + idx[0]) * ss[0];
-    so += idx[0] * cs[0];
-    for (let d = 1; d < rank; d++) {
+    let f: u64 = 0;
+    for (let d = 0; d < rank; d++) {
       so += idx[d] * cs[d];
-      doff += (o[d] + idx[d]) * ss[d];
+      f += (o[d] + idx[d]) * as[d];
     }
-    memory.copy(slab + <usize>doff, src + <usize>so, <usize>run);
+    if (f >= w1) return; // runs only move forward in C order
+    if (f + run > w0) {
+      const a = f > w0 ? f : w0;
+      const b = f + run < w1 ? f + run : w1;
+      memory.copy(win + <usize>((a - w0) * eb), src + <usize>((so + (a - f)) * eb), <usize>((b - a) * eb));
+    }
+    if (rank == 1) return;
     // Next run: advance axes rank-2 .. 0.
     let ax = rank - 2;
     while (ax >= 0) {

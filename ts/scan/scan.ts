@@ -14,12 +14,16 @@ export interface ScanOptions {
   failOn?: Severity;
   /** Skip detection and use this format id. */
   format?: string;
+  /** Called with each model while it is open, before its report is made (the ML-BOM reads its counts and hash). */
+  onModel?: ModelHook;
 }
+
+export type ModelHook = (path: string, m: Model) => Promise<void>;
 
 /** Errors that mean "this is not a model file", as opposed to a model file that is broken. */
 const NOT_A_MODEL = new Set(["UNKNOWN_FORMAT"]);
 
-export async function scanInput(input: ModelInput, path: string, size: number, options: OpenOptions = {}): Promise<FileReport> {
+export async function scanInput(input: ModelInput, path: string, size: number, options: OpenOptions = {}, onModel?: ModelHook): Promise<FileReport> {
   await ready();
   let m;
   try {
@@ -43,6 +47,7 @@ export async function scanInput(input: ModelInput, path: string, size: number, o
     const format = m.format;
     const findings: ScanFinding[] = m.findings.map((f) => ({ ...f, impact: impactOf(f, format) }));
     await scanChildren(m, findings, 0);
+    if (onModel) await onModel(path, m);
     return { path, format, loader: loaderFor(format), size, findings, highest: highestOf(findings), status: "scanned" };
   } finally {
     await m.close();

@@ -37,9 +37,13 @@ export async function scanInput(input: ModelInput, path: string, size: number, o
       severity: "high", code: "path-escape", message, location: "",
       impact: "Its loader would read a file outside the model's directory, named by the model file itself.",
     }] : [];
+    // A 7-Zip or RAR archive, an xz/zstd/bzip2 stream (the core says "which is not read here"):
+    // what it holds is unknown, so it is an incomplete scan, never a skipped non-model.
+    const unreadContainer = code === "UNKNOWN_FORMAT" && /which is not read here/.test(message);
+    if (unreadContainer) findings.push(incompleteFinding(message));
     return {
       path, format: null, loader: null, size, findings, highest: highestOf(findings),
-      status: NOT_A_MODEL.has(code) ? "skipped" : "unreadable",
+      status: NOT_A_MODEL.has(code) && !unreadContainer ? "skipped" : "unreadable",
       error: { code, message },
     };
   }

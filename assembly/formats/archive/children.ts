@@ -8,6 +8,7 @@ import { decodePrefix } from "../../containers/prefix";
 import { resolveMember, ZipArchive, ZipEntry } from "../../containers/zip";
 import { Child, SEV_MEDIUM } from "../../core/model";
 import { Sniff, SNIFF_BYTES, detectFormat } from "../format";
+import { reportUnreadMember } from "./unread";
 
 // Members whose first bytes are sniffed for their format (the rest are listed without one).
 const MAX_SNIFFED = 256;
@@ -41,6 +42,7 @@ export function zipChild(ctx: Context, a: ZipArchive, e: ZipEntry): i32 {
       } else {
         c.format = sniffFormat(pre.ptr, pre.len, e.usize, e.name);
         c.sniffed = true;
+        if (c.format === null) reportUnreadMember(ctx, "zip", e.name, pre.ptr, pre.len);
       }
     }
   }

@@ -32,6 +32,7 @@ const CASES: [string, string, string, RegExp][] = [
   ["CVE-2026-1462-tfsmlayer.keras", "high", "keras-tfsm-layer", /"attacker_savedmodel".*safe_mode/],
   ["nullifai-broken-stream.pkl", "critical", "pickle-global", /os\.system/],
   ["nullifai-7z-member.zip", "medium", "scan-incomplete", /model\/weights\.7z.*7-Zip archive/],
+  ["nullifai-7z-member.tar", "medium", "scan-incomplete", /tar: member "model\/weights\.7z".*7-Zip archive/],
   ["nullifai-7z.pt", "medium", "scan-incomplete", /7-Zip archive/],
 ];
 

@@ -3,11 +3,12 @@
 // and the finding that carries it. Where the file is a container not read here (7-Zip), the
 // answer must be scan-incomplete, never clean.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FIXTURES, ROOT } from "./helpers/core";
+import { zipOf } from "./helpers/zip";
 
 const DIR = join(FIXTURES, "scan-advisories");
 const tmp = mkdtempSync(join(tmpdir(), "omnimodel-advisories-"));
@@ -59,5 +60,32 @@ describe("advisory proof-of-concept files", () => {
     expect(report.summary.coverage).toBe("incomplete");
     expect(report.files[0].status).toBe("unreadable");
     expect(report.findings.map((x: { code: string }) => x.code)).toEqual(["scan-incomplete"]);
+  });
+
+  it("zip members are judged by their first bytes: archive and stream magics are incomplete, look-alike text is not", () => {
+    const seven = readFileSync(join(DIR, "nullifai-7z.pt"));
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Buffer.from(p))));
+    const unread = (kind: string) => new RegExp(`member "inner/blob" was not scanned: it is ${kind}`);
+    const cases: [string, Uint8Array, 0 | 8, RegExp | null][] = [
+      ["deflated 7z", seven, 8, unread("a 7-Zip archive")], // sniffed after inflating, as the member is read
+      ["RAR", bytes("Rar!", [0x1a, 0x07, 0x01, 0x00], "xxxxxxxx"), 0, unread("a RAR archive")],
+      // xz and bzip2 streams are taken for compressed joblib dumps, which cannot be opened: incomplete too
+      ["xz", bytes([0xfd], "7zXZ", [0x00, 0x00, 0x04], "xxxxxxxx"), 0, /^inner\/blob: the member could not be read/],
+      ["zstd", bytes([0x28, 0xb5, 0x2f, 0xfd], "xxxxxxxx"), 0, unread("zstd-compressed data")],
+      ["bzip2", bytes("BZh91AY&SY", "xxxxxxxx"), 0, /^inner\/blob: the member could not be read/],
+      ["text starting Rar", bytes("Rar! is not an archive\n"), 0, null],
+      ["text starting 7z", bytes("7z archives are not read\n"), 0, null],
+      ["zstd magic cut short", bytes([0x28, 0xb5, 0x2f]), 0, null],
+    ];
+    for (const [what, content, method, kind] of cases) {
+      const f = join(tmp, `member-${what.replace(/ /g, "-")}.zip`);
+      writeFileSync(f, zipOf("inner/blob", content, method));
+      const incomplete = scan(f).report.findings.filter((x: { code: string }) => x.code === "scan-incomplete");
+      if (kind === null) expect(incomplete, what).toEqual([]);
+      else {
+        expect(incomplete, what).toHaveLength(1);
+        expect(incomplete[0].message, what).toMatch(kind);
+      }
+    }
   });
 });

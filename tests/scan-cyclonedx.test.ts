@@ -158,4 +158,21 @@ describe("CycloneDX 1.6 ML-BOM", () => {
     expect(cli("scan", f, "--cyclonedx", "--sarif").code).toBe(2);
     expect(cli("inspect", f, "--bom", "--json").code).toBe(2);
   });
+
+  it("a model file that cannot be read still has a document: unreadable, its scan-incomplete finding a vulnerability", async () => {
+    const dir = join(tmp, "with-7z");
+    mkdirSync(dir, { recursive: true });
+    const f = join(dir, "pytorch_model.bin");
+    copyFileSync(join(FIXTURES, "scan-advisories", "nullifai-7z.pt"), f);
+    const r = cli("scan", "--cyclonedx", dir);
+    const docs = r.out.trim().split("\n").map((l) => JSON.parse(l));
+    expect(docs).toHaveLength(1);
+    await valid(docs[0]);
+    const c = model(docs[0]);
+    expect(prop(c, "omnimodel:status")).toEqual(["unreadable"]);
+    expect(c.hashes[0].content).toBe(sha256(f));
+    expect(c.modelCard).toBeUndefined();
+    expect(docs[0].vulnerabilities.map((v: Doc) => [v.id, v.ratings[0].severity])).toEqual([["scan-incomplete", "medium"]]);
+    expect(prop(docs[0].metadata, "omnimodel:scan")).toEqual(["incomplete"]);
+  });
 });

@@ -157,6 +157,9 @@ describe("CycloneDX 1.6 ML-BOM", () => {
     expect(cli("scan", f, "--out", join(tmp, "x")).code).toBe(2);
     expect(cli("scan", f, "--cyclonedx", "--sarif").code).toBe(2);
     expect(cli("inspect", f, "--bom", "--json").code).toBe(2);
+    const missing = cli("inspect", "--bom", join(tmp, "no-such-model.pt"));
+    expect(missing.code).toBe(2);
+    expect(missing.out).toBe("");
   });
 
   it("a model file that cannot be read still has a document: unreadable, its scan-incomplete finding a vulnerability", async () => {

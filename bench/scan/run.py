@@ -1,22 +1,23 @@
 #!/usr/bin/env python3
-"""Scanner evaluation: omnimodel vs picklescan, modelscan and fickling on one labelled set, in one run.
+"""Scanner evaluation: omnimodel vs picklescan, modelscan, fickling and ModelAudit on one labelled set, in one run.
 
 The labelled set:
 - the shared corpus: every file of pickle/malicious (real exploits from picklescan and fickling) and
   the benign pickle-bearing files (pickle/ top level and edge/, pytorch/, object .npy/.npz, misc pickles);
 - tests/fixtures/scan: one or more malicious fixtures per pattern of the pickle notes (categories A-D)
-  and benign checkpoints written by the real libraries.
+  and benign checkpoints written by the real libraries;
+- tests/fixtures/scan-advisories: one proof of concept per public scanner-bypass advisory (category V).
 
 Verdicts (see README.md): a malicious file is detected when the tool reports it at its top levels
-(omnimodel critical/high, picklescan "dangerous", modelscan CRITICAL/HIGH, fickling >= LIKELY_UNSAFE);
+(omnimodel critical/high, picklescan "dangerous", modelscan CRITICAL/HIGH, fickling >= LIKELY_UNSAFE, ModelAudit CRITICAL);
 a benign file is a false alarm at critical when omnimodel says critical, picklescan "dangerous",
-modelscan CRITICAL, fickling >= LIKELY_OVERTLY_MALICIOUS.
+modelscan CRITICAL, fickling >= LIKELY_OVERTLY_MALICIOUS, ModelAudit CRITICAL.
 
-Run from the repository root after `npm run build`, with the venv that has the three tools:
+Run from the repository root after `npm run build`, with the venv that has the four tools:
 
     python bench/scan/run.py --corpus ../shared/corpus
 
-None of the tools executes the files: all four read them statically.
+None of the tools executes the files: all five read them statically.
 """
 import argparse
 import io
@@ -33,7 +34,7 @@ from importlib.metadata import version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.join(ROOT, "bench", "scan")
-PINS = {"picklescan": "1.0.5", "modelscan": "0.8.8", "fickling": "0.1.12"}
+PINS = {"picklescan": "1.0.5", "modelscan": "0.8.8", "fickling": "0.1.12", "modelaudit": "0.2.54"}
 CATEGORIES = {
     "corpus": "corpus: real exploits (picklescan, fickling)",
     "A": "A: code execution through globals",
@@ -41,10 +42,11 @@ CATEGORIES = {
     "C": "C: stream-structure tricks",
     "D": "D: container and format tricks",
     "F": "F: other formats (Keras, ONNX, TF graph, zip/tar paths)",
+    "V": "V: public advisories' proofs of concept",
     "benign-corpus": "benign: corpus files",
     "benign": "benign: generated checkpoints",
 }
-TOOLS = ["omnimodel", "picklescan", "modelscan", "fickling"]
+TOOLS = ["omnimodel", "picklescan", "modelscan", "fickling", "modelaudit"]
 
 
 class Timeout(Exception):
@@ -80,6 +82,11 @@ def labelled_set(corpus):
             continue  # "suspicious" fixtures are not scored
         items.append(dict(path=os.path.join(ROOT, "tests", "fixtures", "scan", c["file"]), name=c["file"], label=c["label"],
                           category=c["category"], pattern=c.get("pattern"), description=c.get("description")))
+    adv = os.path.join(ROOT, "tests", "fixtures", "scan-advisories")
+    for name in sorted(os.listdir(adv)):
+        if not name.endswith(".py"):
+            items.append(dict(path=os.path.join(adv, name), name="advisories/" + name, label="malicious", category="V",
+                              description=name.rsplit(".", 1)[0]))
     return items
 
 
@@ -156,6 +163,18 @@ def fickling_one(path):
                 level=worst.name, error=err, detail=[])
 
 
+def modelaudit_one(path):
+    # ModelAudit's levels are CRITICAL > WARNING > INFO > DEBUG; its WARNING fires on ordinary
+    # checkpoints (e.g. torch's own globals it cannot prove inert), so CRITICAL is its verdict
+    from modelaudit.core import scan_model_directory_or_file
+    r = scan_model_directory_or_file(path, cache_enabled=False)
+    sev = [str(i.severity).rsplit(".", 1)[-1].upper() for i in r.issues]
+    level = next((s for s in ("CRITICAL", "WARNING", "INFO") if s in sev), "none")
+    err = "error" if r.has_errors else ("not scanned" if not r.files_scanned else None)
+    return dict(detected=level == "CRITICAL", critical=level == "CRITICAL", level=level, error=err,
+                detail=sorted({i.message[:100] for i in r.issues if str(i.severity).endswith(("CRITICAL", "WARNING"))})[:6])
+
+
 def run_python_tool(fn, items, seconds=30):
     out = {}
     for i in items:
@@ -181,7 +200,7 @@ def tables(items, results):
     det_lines = ["| category | files | " + " | ".join(TOOLS) + " |", "|---|---:|" + "---:|" * len(TOOLS)]
     tot = defaultdict(int)
     n_mal = 0
-    for cat in ("corpus", "A", "B", "C", "D", "F"):
+    for cat in ("corpus", "A", "B", "C", "D", "F", "V"):
         its = by_cat.get(cat, [])
         if not its:
             continue
@@ -247,6 +266,9 @@ def main():
     ap.add_argument("--no-write", action="store_true", help="print the tables, do not update the READMEs")
     args = ap.parse_args()
     logging.disable(logging.CRITICAL)
+    # ModelAudit sends usage telemetry unless told not to; an evaluation run sends nothing
+    os.environ["PROMPTFOO_DISABLE_TELEMETRY"] = "1"
+    os.environ["NO_ANALYTICS"] = "1"
     for k, v in PINS.items():
         if version(k) != v:
             sys.exit(f"{k} {version(k)} installed, the evaluation is pinned to {v}")
@@ -257,17 +279,18 @@ def main():
     results["picklescan"] = run_python_tool(picklescan_one, items)
     results["modelscan"] = run_python_tool(modelscan_one, items)
     results["fickling"] = run_python_tool(fickling_one, items)
+    results["modelaudit"] = run_python_tool(modelaudit_one, items, seconds=120)
     elapsed = time.time() - t0
     det, fa, errs = tables(items, results)
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
     head = (f"{len(items)} files ({sum(i['label'] == 'malicious' for i in items)} malicious, "
-            f"{sum(i['label'] == 'benign' for i in items)} benign), all four tools in one run "
+            f"{sum(i['label'] == 'benign' for i in items)} benign), all five tools in one run "
             f"({elapsed:.0f} s; omnimodel {json.load(open(os.path.join(ROOT, 'package.json')))['version']} on Node {node}, "
-            f"picklescan {PINS['picklescan']}, modelscan {PINS['modelscan']}, fickling {PINS['fickling']}; "
+            f"picklescan {PINS['picklescan']}, modelscan {PINS['modelscan']}, fickling {PINS['fickling']}, modelaudit {PINS['modelaudit']}; "
             f"Python {sys.version.split()[0]}). Command: `python bench/scan/run.py` (method: bench/scan/README.md).")
     body = (head + "\n\nMalicious files detected (omnimodel critical/high, picklescan dangerous, modelscan CRITICAL/HIGH, "
-            "fickling >= LIKELY_UNSAFE):\n\n" + det + "\n\nBenign files flagged at the top level (omnimodel critical, "
-            "picklescan dangerous, modelscan CRITICAL, fickling >= LIKELY_OVERTLY_MALICIOUS):\n\n" + fa + "\n\n" + errs + "\n")
+            "fickling >= LIKELY_UNSAFE, ModelAudit CRITICAL):\n\n" + det + "\n\nBenign files flagged at the top level (omnimodel critical, "
+            "picklescan dangerous, modelscan CRITICAL, fickling >= LIKELY_OVERTLY_MALICIOUS, ModelAudit CRITICAL):\n\n" + fa + "\n\n" + errs + "\n")
     print(body)
     # keyed by the case name (corpus key or fixture path): no machine paths in the committed file
     named = {t: {i["name"]: results[t][i["path"]] for i in items} for t in TOOLS}

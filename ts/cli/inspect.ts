@@ -3,10 +3,12 @@
 import { resolve } from "node:path";
 import { open } from "../open.ts";
 import { severityRank, type Finding, type Model } from "../model.ts";
-import { boolFlag, stringFlag } from "./args.ts";
+import { boolFlag, stringFlag, UsageError } from "./args.ts";
+import { OmnimodelError } from "../errors.ts";
 import { human, out } from "./output.ts";
 import { arrayDescriptor, arrayPreviews, arrayText, parameterText, valueText } from "./inspect-format.ts";
 import type { Verb } from "./verb.ts";
+import { inspectBom, writeBoms } from "./bom.ts";
 import { graph } from "../graph/index.ts";
 import { graphSummary } from "../graph/summary.ts";
 
@@ -65,15 +67,27 @@ function entryOf(m: Model, dir: string): string {
 export const inspectVerb: Verb = {
   name: "inspect",
   summary: "format, tensors, metadata, graph and findings of a model",
-  synopsis: "FILE|DIR|URL [--json] [--full] [--format ID]",
+  synopsis: "FILE|DIR|URL [--json | --bom [--out F]] [--full] [--format ID]",
   positionals: ["FILE"],
   options: {
     json: { type: "boolean", help: "print the index as JSON (the contract in the README)" },
     format: { type: "string", valueName: "ID", help: "skip detection and read as this format id" },
     full: { type: "boolean", help: "show every tensor, metadata value and child whole" },
+    bom: { type: "boolean", help: "a CycloneDX 1.6 ML-BOM of the model: hashes, format, parameters, licence, findings" },
+    out: { type: "string", valueName: "F", help: "with --bom: write the document to F" },
   },
   async run(a) {
     const file = a.positionals[0];
+    if (boolFlag(a, "json") && boolFlag(a, "bom")) throw new UsageError("inspect", "--json and --bom exclude each other");
+    if (stringFlag(a, "out") !== undefined && !boolFlag(a, "bom")) throw new UsageError("inspect", "--out goes with --bom");
+    if (boolFlag(a, "bom")) {
+      const { report, bom } = await inspectBom(file, stringFlag(a, "format"));
+      // a model that cannot be opened fails as inspect always does: exit 2 with the error
+      const f = report.files[0];
+      if (f.status !== "scanned" && f.error) throw new OmnimodelError(f.error.code as never, f.error.message);
+      writeBoms([bom], stringFlag(a, "out"), false);
+      return 0;
+    }
     const m = await open(file, { format: stringFlag(a, "format") });
     try {
       if (boolFlag(a, "json")) out(JSON.stringify(m.index));

@@ -11,6 +11,7 @@ import { packageVersion } from "../scan/version.ts";
 import { boolFlag, choiceFlag, intFlag, stringFlag, UsageError } from "./args.ts";
 import { batchVerbRun } from "../batch/cli.ts";
 import { out } from "./output.ts";
+import { scanBoms, writeBoms } from "./bom.ts";
 import type { Verb } from "./verb.ts";
 
 const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
@@ -24,11 +25,13 @@ function sarifBase(target: string, kind: "file" | "directory"): string | undefin
 export const scanVerb: Verb = {
   name: "scan",
   summary: "look for code that would run when the model is loaded",
-  synopsis: "FILE|DIR|URL [--json | --sarif] [--fail-on SEVERITY]  |  --from-list LIST --jsonl OUT [--concurrency N]",
+  synopsis: "FILE|DIR|URL [--json | --sarif | --cyclonedx [--out F]] [--fail-on SEVERITY]  |  --from-list LIST --jsonl OUT [--concurrency N]",
   positionals: ["FILE?"],
   options: {
     json: { type: "boolean", help: "the report as JSON" },
     sarif: { type: "boolean", help: "the report as SARIF 2.1.0" },
+    cyclonedx: { type: "boolean", help: "a CycloneDX 1.6 ML-BOM per model file (a folder: one a line, or one file each in --out DIR)" },
+    out: { type: "string", valueName: "F", help: "with --cyclonedx: write the document to F (a folder scan: into the folder F)" },
     "fail-on": { type: "string", valueName: "SEVERITY", help: "critical, high (default), medium, low or info" },
     format: { type: "string", valueName: "ID", help: "skip detection and read as this format id" },
     "from-list": { type: "string", valueName: "LIST", help: "scan every path or URL in LIST (one a line), one JSON row each into --jsonl OUT; a rerun skips rows already in OUT" },
@@ -46,8 +49,15 @@ export const scanVerb: Verb = {
     }
     const target = a.positionals[0];
     if (target === undefined) throw new UsageError("scan", "missing FILE");
-    if (boolFlag(a, "json") && boolFlag(a, "sarif")) throw new UsageError("scan", "--json and --sarif exclude each other");
+    const outputs = ["json", "sarif", "cyclonedx"].filter((k) => boolFlag(a, k));
+    if (outputs.length > 1) throw new UsageError("scan", `--${outputs[0]} and --${outputs[1]} exclude each other`);
+    if (stringFlag(a, "out") !== undefined && !boolFlag(a, "cyclonedx")) throw new UsageError("scan", "--out goes with --cyclonedx");
     const failOn: Severity = choiceFlag("scan", a, "fail-on", SEVERITIES) ?? "high";
+    if (boolFlag(a, "cyclonedx")) {
+      const { report, boms } = await scanBoms(target, failOn, stringFlag(a, "format"));
+      writeBoms(boms, stringFlag(a, "out"), report.kind === "directory");
+      return report.exitCode;
+    }
     const report = await scanPath(target, { failOn, format: stringFlag(a, "format") });
     if (boolFlag(a, "sarif")) out(JSON.stringify(toSarif(report, { version: packageVersion(), baseUri: sarifBase(target, report.kind) })));
     else if (boolFlag(a, "json")) {

@@ -14,12 +14,16 @@ export interface ScanOptions {
   failOn?: Severity;
   /** Skip detection and use this format id. */
   format?: string;
+  /** Called with each model while it is open, before its report is made (the ML-BOM reads its counts and hash). */
+  onModel?: ModelHook;
 }
+
+export type ModelHook = (path: string, m: Model) => Promise<void>;
 
 /** Errors that mean "this is not a model file", as opposed to a model file that is broken. */
 const NOT_A_MODEL = new Set(["UNKNOWN_FORMAT"]);
 
-export async function scanInput(input: ModelInput, path: string, size: number, options: OpenOptions = {}): Promise<FileReport> {
+export async function scanInput(input: ModelInput, path: string, size: number, options: OpenOptions = {}, onModel?: ModelHook): Promise<FileReport> {
   await ready();
   let m;
   try {
@@ -33,9 +37,13 @@ export async function scanInput(input: ModelInput, path: string, size: number, o
       severity: "high", code: "path-escape", message, location: "",
       impact: "Its loader would read a file outside the model's directory, named by the model file itself.",
     }] : [];
+    // A 7-Zip or RAR archive, an xz/zstd/bzip2 stream (the core says "which is not read here"):
+    // what it holds is unknown, so it is an incomplete scan, never a skipped non-model.
+    const unreadContainer = code === "UNKNOWN_FORMAT" && /which is not read here/.test(message);
+    if (unreadContainer) findings.push(incompleteFinding(message));
     return {
       path, format: null, loader: null, size, findings, highest: highestOf(findings),
-      status: NOT_A_MODEL.has(code) ? "skipped" : "unreadable",
+      status: NOT_A_MODEL.has(code) && !unreadContainer ? "skipped" : "unreadable",
       error: { code, message },
     };
   }
@@ -43,6 +51,7 @@ export async function scanInput(input: ModelInput, path: string, size: number, o
     const format = m.format;
     const findings: ScanFinding[] = m.findings.map((f) => ({ ...f, impact: impactOf(f, format) }));
     await scanChildren(m, findings, 0);
+    if (onModel) await onModel(path, m);
     return { path, format, loader: loaderFor(format), size, findings, highest: highestOf(findings), status: "scanned" };
   } finally {
     await m.close();

@@ -41,7 +41,7 @@ export async function scanPath(target: string, options: ScanOptions = {}): Promi
   const failOn: Severity = options.failOn ?? "high";
   const open = options.format ? { format: options.format } : {};
   if (/^https?:\/\//i.test(target)) {
-    return finishReport(target, "file", [await scanInput(target, target, 0, open)], failOn);
+    return finishReport(target, "file", [await scanInput(target, target, 0, open, options.onModel)], failOn);
   }
   let st;
   try {
@@ -51,14 +51,14 @@ export async function scanPath(target: string, options: ScanOptions = {}): Promi
       error: { code: "SOURCE_MISSING", message: `${target}: no such file or directory` } };
     return finishReport(target, "file", [r], failOn);
   }
-  if (!st.isDirectory()) return finishReport(target, "file", [await scanInput(target, target, st.size, open)], failOn);
+  if (!st.isDirectory()) return finishReport(target, "file", [await scanInput(target, target, st.size, open, options.onModel)], failOn);
   const { files, truncated } = listFiles(target);
   const reports: FileReport[] = [];
   for (const rel of files) {
     const abs = join(target, rel);
     let size = 0;
     try { size = statSync(abs).size; } catch { /* reported by the open below */ }
-    reports.push(await scanInput(abs, rel, size, open));
+    reports.push(await scanInput(abs, rel, size, open, options.onModel));
   }
   if (truncated) {
     const message = `more than ${MAX_FILES} files or deeper than ${MAX_DEPTH} levels: the rest was not scanned`;

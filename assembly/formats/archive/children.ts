@@ -9,6 +9,7 @@ import { resolveMember, ZipArchive, ZipEntry } from "../../containers/zip";
 import { Child, CODEC_NONE, SEV_INFO, SEV_MEDIUM } from "../../core/model";
 import { Sniff, SNIFF_BYTES, detectFormat } from "../format";
 import { HeadCheck } from "../../jobs/read-job";
+import { reportUnread, unreadContainer } from "./unread";
 
 // Every member's first bytes are sniffed for its format, within one budget per index of bytes
 // read and decoded for it (an archive of a million members, or members overlapping one huge
@@ -27,7 +28,8 @@ class SniffBudget {
 }
 
 class SniffVerdict {
-  constructor(public format: string | null, public error: string) {}
+  // unread: what the member is when it is a container not read here (7-Zip, RAR, zstd), else ""
+  constructor(public format: string | null, public error: string, public unread: string = "") {}
 }
 
 // A member whose compressed data cannot be decoded: unreadable, and the scan says so once.
@@ -99,6 +101,7 @@ function sniffMember(ctx: Context, a: ZipArchive, e: ZipEntry, c: Child): i32 {
     else {
       c.format = v.format;
       c.sniffed = true;
+      if (v.unread.length && !incompleteListed(ctx, e.name)) reportUnread(ctx, "zip", e.name, v.unread);
     }
     return ST_DONE;
   }
@@ -123,8 +126,10 @@ function sniffMember(ctx: Context, a: ZipArchive, e: ZipEntry, c: Child): i32 {
   }
   c.format = sniffFormat(pre.ptr, pre.len, e.usize, e.name);
   c.sniffed = true;
+  const unread = c.format === null ? unreadContainer(pre.ptr, pre.len) : "";
   if (pre.owned) heap.free(pre.ptr);
-  ctx.memo.set(key, new SniffVerdict(c.format, ""));
+  if (unread.length && !incompleteListed(ctx, e.name)) reportUnread(ctx, "zip", e.name, unread);
+  ctx.memo.set(key, new SniffVerdict(c.format, "", unread));
   return ST_DONE;
 }
 

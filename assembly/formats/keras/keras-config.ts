@@ -31,6 +31,7 @@ const KNOWN: string[] = [
   "RandomTranslation", "RandomContrast", "RandomCrop", "RandomBrightness", "RandomHeight", "RandomWidth",
   "CategoryEncoding", "Hashing", "HashedCrossing", "Discretization", "StringLookup", "IntegerLookup", "TextVectorization",
   "ActivityRegularization", "Identity", "Wrapper", "Functional", "Cropping", "Bidirectional", "Lambda", "__lambda__",
+  "TFSMLayer", // a Keras layer, reported on its own (keras-tfsm-layer): what it loads is outside the file
 ];
 
 export class KerasInfo {
@@ -131,8 +132,11 @@ function checkClass(ctx: Context, o: JObj, info: KerasInfo, path: string, where:
       ctx.index.addFinding(SEV_MEDIUM, "keras-custom-class", "layer \"" + path + "\" is of class " + (mod !== null ? mod + "." : "") + cls + ", which is not part of Keras: loading it imports and runs that code", where + ":" + path);
     }
   }
+  // TFSMLayer loads the SavedModel its config names even under safe_mode (CVE-2026-1462), and
+  // a SavedModel's graph can read and write files or run ops the model file never shows
   if (cls == "TFSMLayer" && info.findings++ < MAX_FINDINGS) {
-    ctx.index.addFinding(SEV_MEDIUM, "keras-tfsm-layer", "layer \"" + path + "\" loads an external SavedModel", where + ":" + path);
+    const fp = c !== null ? str(c, "filepath") : null;
+    ctx.index.addFinding(SEV_HIGH, "keras-tfsm-layer", "layer \"" + path + "\" loads the external SavedModel " + (fp !== null ? "\"" + fp + "\"" : "its config names") + " (even with safe_mode=True) and runs its graph", where + ":" + path);
   }
 }
 

@@ -19,6 +19,7 @@ import { JArr, JObj, JsonParser, JUint } from "../../util/json";
 import { FormatModule, Sniff, SNIFF_BYTES, SNIFF_NO, SNIFF_STRUCTURE } from "../format";
 import { ZipFlavor } from "../archive/zipflavor";
 import { sniffFormat, zipChild } from "../archive/children";
+import { reportUnreadMember } from "../archive/unread";
 
 export const MANIFEST = "MAR-INF/MANIFEST.json";
 const MAX_MANIFEST: u64 = 1 << 20;
@@ -338,6 +339,7 @@ function tarChild(ctx: Context, e: TarEntry, gz: bool): void {
   if (cap !== null && cap.byteLength > 0) {
     c.format = sniffFormat(changetype<usize>(cap), <usize>cap.byteLength, e.size, e.name);
     c.sniffed = true;
+    if (c.format === null) reportUnreadMember(ctx, "tar", e.name, changetype<usize>(cap), <usize>cap.byteLength);
   }
   ctx.index.children.push(c);
 }

@@ -19,7 +19,9 @@ const rowsOf = (p: string) => readFileSync(p, "utf8").split("\n").filter(Boolean
 
 const dir = (d: string) => readdirSync(join(ROOT, d)).map((n) => `${d}/${n}`);
 const SOURCES = [...dir("tests/fixtures/hosts").filter((f) => !f.endsWith("sharded")), ...dir("tests/fixtures/scan/malicious").slice(0, 12),
-  "tests/fixtures/scan/benign/torch-state-dict.pt", "missing.safetensors", "tests/fixtures"];
+  "tests/fixtures/scan/benign/torch-state-dict.pt", "missing.safetensors", "tests/fixtures",
+  // a 7-Zip file is an incomplete scan, as scan --json says; a count past 2^53 is no number
+  "tests/fixtures/scan-advisories/nullifai-7z.pt", "tests/fixtures/fuzz-regressions/widened-wrap.h5"];
 
 describe("scan --from-list", () => {
   const work = mkdtempSync(join(tmpdir(), "omnimodel-batch-"));
@@ -52,6 +54,9 @@ describe("scan --from-list", () => {
       }
     }
     expect(rows.find((x) => x.source.endsWith("mixed.safetensors"))!.tensors).toBeGreaterThan(0);
+    expect(rows.find((x) => x.source.endsWith("nullifai-7z.pt"))!.highest).toBe("medium");
+    const huge = rows.find((x) => x.source.endsWith("widened-wrap.h5"))!;
+    expect([huge.tensors, huge.parameters]).toEqual([2, null]);
     expect(rows.filter((x) => x.highest === "critical").length).toBeGreaterThan(5);
     expect(r.err).toMatch(new RegExp(`^${SOURCES.length} sources: ${SOURCES.length} scanned, 0 already in`));
   });

@@ -8,7 +8,7 @@ import type { Source } from "../source.ts";
 import type { ScanFinding } from "../scan/report.ts";
 import { highestOf } from "../scan/report.ts";
 import { impactOf, ready } from "../scan/explain.ts";
-import { scanChildren } from "../scan/scan.ts";
+import { incompleteFinding, scanChildren } from "../scan/scan.ts";
 
 export const COLUMNS = ["source", "format", "size", "tensors", "parameters", "bytes_fetched", "highest", "findings", "error",
   "error_message", "seconds"] as const;
@@ -59,10 +59,14 @@ function counting(inner: Source, count: { n: number }): Source {
   return s;
 }
 
-function parametersOf(tensors: { shape: number[] }[]): number {
+/**
+ * The parameter count, or null past 2^53: a count a row cannot state exactly for every reader
+ * (JSON numbers in JavaScript, Parquet's int64) is left out rather than rounded or wrapped.
+ */
+function parametersOf(tensors: { shape: number[] }[]): number | null {
   let total = 0;
   for (const t of tensors) total += t.shape.reduce((a, d) => a * d, 1);
-  return total;
+  return Number.isSafeInteger(total) ? total : null;
 }
 
 function reasonOf(e: OmnimodelError): string {
@@ -96,6 +100,8 @@ export async function rowFor(item: string): Promise<Row> {
       // As the scanner: a reference that leaves the model's directory is itself the finding.
       const findings: ScanFinding[] = e.code === "PATH_VIOLATION" ? [{ severity: "high", code: "path-escape", message: e.message, location: "",
         impact: "Its loader would read a file outside the model's directory, named by the model file itself." }] : [];
+      // As the scanner: a 7-Zip/RAR archive or a stream not read here is an incomplete scan.
+      if (e.code === "UNKNOWN_FORMAT" && /which is not read here/.test(e.message)) findings.push(incompleteFinding(e.message));
       Object.assign(row, { error: e.code, error_message: reasonOf(e), findings: JSON.stringify(findings), highest: highestOf(findings) });
     } else {
       row.error = "ERROR";

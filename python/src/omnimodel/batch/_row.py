@@ -125,14 +125,16 @@ def highest_of(findings) -> str:
     return SEVERITIES[best - 1] if best else "none"
 
 
-def parameters_of(tensors) -> int:
+def parameters_of(tensors) -> Optional[int]:
+    """The parameter count, or None past 2^53 (as ts/batch/row.ts: a count a row cannot state
+    exactly for every reader, JSON in JavaScript or Parquet's int64, is left out)."""
     total = 0
     for t in tensors:
         n = 1
         for d in t.get("shape") or []:
             n *= int(d)
         total += n
-    return total
+    return total if total <= 2**53 - 1 else None
 
 
 def to_source(item: str, counter: Counter) -> Source:
@@ -168,6 +170,9 @@ def row_for(item: str, with_index: bool = False) -> Dict[str, Any]:
         if e.code == "PATH_VIOLATION":
             findings = [{"severity": "high", "code": "path-escape", "message": str(e), "location": "",
                          "impact": "Its loader would read a file outside the model's directory, named by the model file itself."}]
+        # As the scanner: a 7-Zip/RAR archive or a stream not read here is an incomplete scan.
+        if e.code == "UNKNOWN_FORMAT" and "which is not read here" in str(e):
+            findings.append(incomplete_finding(str(e)))
         row.update(error=e.code, error_message=e.reason, findings=json.dumps(findings, separators=(",", ":")), highest=highest_of(findings))
     except Exception as e:  # a host-side failure (socket, OS) is still a row, never a lost batch
         row.update(error="ERROR", error_message=f"{type(e).__name__}: {e}")

@@ -10,29 +10,14 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const out = join(root, "dist", "web");
 mkdirSync(out, { recursive: true });
+const common = { bundle: true, format: "esm", platform: "browser", target: "es2022", minify: true, sourcemap: true, logLevel: "warning" };
 await build({
+  ...common,
   entryPoints: [join(root, "bindings", "web.ts")],
   outfile: join(out, "omnimodel.js"),
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  target: "es2022",
-  minify: true,
-  sourcemap: true,
-  logLevel: "warning",
   define: { __OMNIMODEL_POOL_WORKER__: JSON.stringify("./pool-worker.js") },
 });
 // The Web Worker a readAll/convert pool starts (ts/pool/web-worker.ts), next to the bundle.
-await build({
-  entryPoints: [join(root, "ts", "pool", "web-worker.ts")],
-  outfile: join(out, "pool-worker.js"),
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  target: "es2022",
-  minify: true,
-  sourcemap: true,
-  logLevel: "warning",
-});
+await build({ ...common, entryPoints: [join(root, "ts", "pool", "web-worker.ts")], outfile: join(out, "pool-worker.js") });
 rmSync(join(out, "omnimodel.wasm"), { force: true }); // an older build's copy
 console.log("dist/web/omnimodel.js, dist/web/pool-worker.js (core: build/omnimodel.wasm)");

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES, sdk } from "./helpers/core";
+import { mutate, rng, typedCodes } from "./helpers/mutations";
 
 const DIR = join(FIXTURES, "openvino");
 const expected = JSON.parse(readFileSync(join(DIR, "expected.json"), "utf8")).files as Record<string, any>;
@@ -172,22 +173,10 @@ describe("openvino bad input: typed errors", () => {
 });
 
 // --- seeded mutations: open or a typed error, never a trap ---------------------------------------
-const KNOWN = new Set(["TRUNCATED", "UNKNOWN_FORMAT", "INVALID_HEADER", "CORRUPT", "LIMIT", "UNSUPPORTED", "INVALID_OFFSET", "OVERFLOW",
-  "SIZE_MISMATCH", "BAD_DTYPE", "BAD_SHAPE", "INVALID_JSON", "DECOMPRESS", "INCOMPLETE_BUFFER", "HEADER_TOO_SMALL", "INVALID_HEADER_LENGTH", "MISALIGNED", "DUPLICATE",
-  "SOURCE_MISSING"]);
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
-}
-function mutate(b: Uint8Array, r: () => number): Uint8Array {
-  const out = new Uint8Array(b);
-  const kind = Math.floor(r() * 3);
-  if (kind === 0) { for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++) out[Math.floor(r() * out.length)] = [0x3c, 0x3e, 0x22, 0x2f, 0x26, 0x31, 0x2c][Math.floor(r() * 7)]; return out; }
-  if (kind === 1) return out.slice(0, Math.floor(r() * out.length));
-  const at = Math.floor(r() * out.length);
-  out.fill(r() < 0.5 ? 0x20 : 0x39, at, Math.min(out.length, at + 1 + Math.floor(r() * 16)));
-  return out;
-}
+const KNOWN = typedCodes("SOURCE_MISSING");
+const XML_BYTES = [0x3c, 0x3e, 0x22, 0x2f, 0x26, 0x31, 0x2c];
+// XML syntax characters as replacements, runs of spaces or digits: the tokenizer is reached
+const mutateXml = (b: Uint8Array, r: () => number) => mutate(b, r, (q) => XML_BYTES[Math.floor(q() * 7)], [0x20, 0x39]);
 
 describe("mutated openvino fixtures never trap", () => {
   for (const [file, bin] of [["tiny_f16.xml", "tiny_f16.bin"], ["quant.xml", "quant.bin"]]) {
@@ -198,7 +187,7 @@ describe("mutated openvino fixtures never trap", () => {
       mkdirSync(d);
       copyFileSync(join(DIR, bin), join(d, "m.bin"));
       for (let i = 0; i < 100; i++) {
-        writeFileSync(join(d, "m.xml"), mutate(base, r));
+        writeFileSync(join(d, "m.xml"), mutateXml(base, r));
         try {
           const m = await open(join(d, "m.xml"), { format: "openvino" });
           for (const t of m.tensors.slice(0, 6)) {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES, sdk } from "./helpers/core";
+import { mutate, rng, typedCodes } from "./helpers/mutations";
 
 const DIR = join(FIXTURES, "pte");
 const expected = JSON.parse(readFileSync(join(DIR, "expected.json"), "utf8")).files as Record<string, any>;
@@ -257,21 +258,7 @@ describe("pte bad input: typed errors", () => {
 });
 
 // --- seeded mutations: open or a typed error, never a trap ---------------------------------------
-const KNOWN = new Set(["TRUNCATED", "UNKNOWN_FORMAT", "INVALID_HEADER", "CORRUPT", "LIMIT", "UNSUPPORTED", "INVALID_OFFSET", "OVERFLOW",
-  "SIZE_MISMATCH", "BAD_DTYPE", "BAD_SHAPE", "INVALID_JSON", "DECOMPRESS", "INCOMPLETE_BUFFER", "HEADER_TOO_SMALL", "INVALID_HEADER_LENGTH", "MISALIGNED", "DUPLICATE"]);
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
-}
-function mutate(b: Uint8Array, r: () => number): Uint8Array {
-  const out = new Uint8Array(b);
-  const kind = Math.floor(r() * 3);
-  if (kind === 0) { for (let i = 0, n = 1 + Math.floor(r() * 8); i < n; i++) out[Math.floor(r() * out.length)] = Math.floor(r() * 256); return out; }
-  if (kind === 1) return out.slice(0, Math.floor(r() * out.length));
-  const at = Math.floor(r() * out.length);
-  out.fill(r() < 0.5 ? 0xff : 0, at, Math.min(out.length, at + 1 + Math.floor(r() * 16)));
-  return out;
-}
+const KNOWN = typedCodes();
 
 describe("mutated pte fixtures never trap", () => {
   for (const file of ["plain.pte", "xnnpack.pte", "mutable.pte", "legacy_buffer.pte"]) {

@@ -69,7 +69,7 @@ require("fs").writeFileSync(process.argv[2], m[1]);
 ' "$ROOT/python/README.md" "$WORK/py-user/readme_example.py"
 # from the repository root, where the example's paths are; the installed package, not python/src
 (cd "$ROOT" && "$WORK/user-venv/bin/python" -I "$WORK/py-user/readme_example.py" > "$WORK/py-user/out.txt")
-rm -f "$ROOT/small.safetensors"
+rm -f "$ROOT/small.safetensors" "$ROOT/small-q8.gguf" "$ROOT/tiny-llama.gguf"  # what the example wrote
 grep -q "^safetensors" "$WORK/py-user/out.txt" && grep -q "^critical" "$WORK/py-user/out.txt" && grep -q "^INCOMPLETE_BUFFER" "$WORK/py-user/out.txt" ||
   { cat "$WORK/py-user/out.txt"; echo "packaging: python/README.md example printed something else"; exit 1; }
 "$WORK/user-venv/bin/python" -I -c 'import omnimodel, sys; assert "user-venv" in omnimodel.__file__, omnimodel.__file__'

@@ -11,3 +11,6 @@ export function opOf(n: unknown): string | null {
   const op = n.op_type ?? n.op ?? n.opType ?? n.class ?? n.class_name ?? n.type;
   return typeof op === "string" ? op : null;
 }
+
+/** The keys under which index.graph lists its nodes (ONNX/Keras `nodes`, TF GraphDef `node`, `layers`). */
+export const NODE_LISTS = ["nodes", "node", "layers"];

@@ -4,6 +4,7 @@
 
 import type { Model } from "../model.ts";
 import { layoutGraph, modelGraph, type Graph, type GraphNode } from "./graph-api.ts";
+import { NODE_LISTS } from "./graph-ops.ts";
 import { KIND, type GraphEnd, type GraphNodeDetail, type GraphView } from "./protocol.ts";
 
 interface Shown {
@@ -85,7 +86,6 @@ export function graphView(model: Model, toggle?: number): { view: GraphView; tra
 export const FIRST_VIEW_MIN = 4000;
 export const FIRST_VIEW_NODES = 1500;
 
-const NODE_LISTS = ["nodes", "node", "layers"];
 
 function longestNodeList(v: unknown, depth = 0): number {
   if (!v || typeof v !== "object" || depth > 3) return 0;

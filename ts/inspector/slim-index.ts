@@ -6,12 +6,11 @@
 // counts kept, so the summary reads the same.
 
 import type { ModelIndex } from "../model.ts";
-import { isObj, opOf, type Obj } from "./graph-ops.ts";
+import { isObj, NODE_LISTS, opOf, type Obj } from "./graph-ops.ts";
 
 /** Lists longer than this are cut to their first KEEP items. */
 export const LONG_LIST = 5000;
 const KEEP = 500;
-const NODE_KEYS = ["nodes", "node", "layers"];
 
 
 function cut(list: unknown[]): unknown[] {
@@ -23,7 +22,7 @@ function slim(v: unknown): unknown {
   if (!isObj(v)) return v;
   const out: Obj = {};
   for (const [k, x] of Object.entries(v)) {
-    if (NODE_KEYS.includes(k) && Array.isArray(x) && x.length > LONG_LIST) {
+    if (NODE_LISTS.includes(k) && Array.isArray(x) && x.length > LONG_LIST) {
       // the op table is computed from the full list before it is cut
       if (!isObj(v.ops)) {
         const ops: Record<string, number> = {};
